@@ -1,0 +1,122 @@
+import { parseDurationSeconds } from './duration';
+
+/** The typed, frozen settings every process is built from. */
+export interface Config {
+  readonly env: 'development' | 'test' | 'production';
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  readonly database: { readonly url: string; readonly poolMax: number };
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly jwt: {
+    readonly secret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+  };
+  readonly passwordHashing: { readonly cost: number; readonly threads: number; readonly maxQueue: number };
+  readonly http: {
+    readonly corsOrigins: readonly string[];
+    readonly trustProxy: false | number | string;
+    readonly bodyLimit: string;
+    readonly docsEnabled: boolean;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly globalMax: number;
+    readonly authMax: number;
+  };
+  readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
+  readonly cryptobot: { readonly url: string; readonly token: string };
+  readonly telegram: { readonly botToken: string; readonly apiUrl: string };
+  readonly github: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly oauthUrl: string;
+    readonly apiUrl: string;
+  };
+  readonly outboundTimeoutMs: number;
+  readonly dataEncryptionKey: Buffer;
+  readonly metricsToken: string;
+}
+
+/** Values that already passed envSchema; the shape is the schema's, with its defaults applied. */
+export type ValidatedEnv = Record<string, string | number | boolean | undefined>;
+
+const seconds = (value: unknown): number => parseDurationSeconds(String(value)) ?? 0;
+
+function parseTrustProxy(value: string): false | number | string {
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object' && !Buffer.isBuffer(child)) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
+  const nodeEnv = env.NODE_ENV as Config['env'];
+  const str = (key: string) => String(env[key]);
+  return deepFreeze({
+    env: nodeEnv,
+    isProduction: nodeEnv === 'production',
+    port: Number(env.PORT),
+    log: {
+      level: str('LOG_LEVEL'),
+      format: (env.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (nodeEnv === 'development' ? 'pretty' : 'json'),
+    },
+    database: { url: str('DATABASE_URL'), poolMax: Number(env.DATABASE_POOL_MAX) },
+    redis: { url: str('REDIS_URL'), keyPrefix: str('REDIS_KEY_PREFIX') },
+    jwt: {
+      secret: str('JWT_SECRET'),
+      issuer: str('JWT_ISSUER'),
+      audience: str('JWT_AUDIENCE'),
+      accessTtlSeconds: seconds(env.ACCESS_TOKEN_TTL),
+      refreshTtlSeconds: seconds(env.REFRESH_TOKEN_TTL),
+    },
+    passwordHashing: {
+      cost: Number(env.BCRYPT_COST),
+      threads: env.HASH_POOL_THREADS === undefined ? cpuCount : Number(env.HASH_POOL_THREADS),
+      maxQueue: Number(env.HASH_POOL_MAX_QUEUE),
+    },
+    http: {
+      corsOrigins: str('CORS_ORIGINS')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      trustProxy: parseTrustProxy(str('TRUST_PROXY')),
+      bodyLimit: str('BODY_LIMIT'),
+      docsEnabled: env.DOCS_ENABLED === undefined ? nodeEnv !== 'production' : Boolean(env.DOCS_ENABLED),
+      shutdownTimeoutMs: seconds(env.SHUTDOWN_TIMEOUT) * 1000,
+    },
+    rateLimit: {
+      enabled: Boolean(env.RATE_LIMIT_ENABLED),
+      windowMs: seconds(env.RATE_LIMIT_WINDOW) * 1000,
+      globalMax: Number(env.RATE_LIMIT_GLOBAL_MAX),
+      authMax: Number(env.RATE_LIMIT_AUTH_MAX),
+    },
+    remnawave: {
+      url: str('REMNAWAVE_URL'),
+      token: str('REMNAWAVE_TOKEN'),
+      webhookSecret: str('REMNAWAVE_WEBHOOK_SECRET'),
+    },
+    cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN') },
+    telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
+    github: {
+      clientId: str('GITHUB_CLIENT_ID'),
+      clientSecret: str('GITHUB_CLIENT_SECRET'),
+      oauthUrl: str('GITHUB_OAUTH_URL'),
+      apiUrl: str('GITHUB_API_URL'),
+    },
+    outboundTimeoutMs: seconds(env.OUTBOUND_TIMEOUT) * 1000,
+    dataEncryptionKey: Buffer.from(str('DATA_ENCRYPTION_KEY'), 'base64'),
+    metricsToken: str('METRICS_TOKEN'),
+  });
+}

@@ -1,0 +1,80 @@
+import Joi from 'joi';
+import { parseDurationSeconds } from './duration';
+
+/** The environment contract of every process: one key per setting, checked once at start-up. */
+
+const duration = Joi.string().custom((value: string, helpers) =>
+  parseDurationSeconds(value) === null ? helpers.error('any.invalid') : value,
+);
+
+const url = (schemes: string[]) => Joi.string().uri({ scheme: schemes });
+const secret = (minBytes: number) =>
+  Joi.string().custom((value: string, helpers) =>
+    Buffer.byteLength(value, 'utf8') < minBytes ? helpers.error('any.invalid') : value,
+  );
+
+const encryptionKey = Joi.string().custom((value: string, helpers) =>
+  Buffer.from(value, 'base64').length === 32 ? value : helpers.error('any.invalid'),
+);
+
+const trustProxy = Joi.string().custom((value: string, helpers) => {
+  if (/^(false|\d{1,2})$/.test(value)) return value;
+  // Named subnets/addresses as express understands them; `true` is refused on purpose:
+  // trusting every hop lets any client forge its address.
+  const items = value.split(',').map((item) => item.trim());
+  const valid = items.every((item) => /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(item));
+  return valid ? value : helpers.error('any.invalid');
+});
+
+const bool = Joi.boolean().truthy('1', 'yes').falsy('0', 'no');
+const port = Joi.number().integer().min(0).max(65535);
+
+export const envSchema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'test', 'production').default('development'),
+  PORT: port.default(8000),
+  LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
+  LOG_FORMAT: Joi.string().valid('json', 'pretty'),
+
+  DATABASE_URL: url(['postgres', 'postgresql']).required(),
+  DATABASE_POOL_MAX: Joi.number().integer().min(1).max(100).default(10),
+  REDIS_URL: url(['redis', 'rediss']).required(),
+  REDIS_KEY_PREFIX: Joi.string().pattern(/^[A-Za-z0-9:_-]*$/).allow('').default('cybervpn:'),
+
+  JWT_SECRET: secret(32).required(),
+  JWT_ISSUER: Joi.string().default('cybervpn-admin'),
+  JWT_AUDIENCE: Joi.string().default('cybervpn-admin-api'),
+  ACCESS_TOKEN_TTL: duration.default('15m'),
+  REFRESH_TOKEN_TTL: duration.default('7d'),
+
+  BCRYPT_COST: Joi.number().integer().min(10).max(15).default(12),
+  HASH_POOL_THREADS: Joi.number().integer().min(1).max(64),
+  HASH_POOL_MAX_QUEUE: Joi.number().integer().min(1).default(200),
+
+  CORS_ORIGINS: Joi.string().allow('').default(''),
+  TRUST_PROXY: trustProxy.default('false'),
+  BODY_LIMIT: Joi.string().pattern(/^\d+(b|kb|mb)$/i).default('100kb'),
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_WINDOW: duration.default('60s'),
+  RATE_LIMIT_GLOBAL_MAX: Joi.number().integer().min(1).default(100),
+  RATE_LIMIT_AUTH_MAX: Joi.number().integer().min(1).default(5),
+
+  REMNAWAVE_URL: url(['http', 'https']).required(),
+  REMNAWAVE_TOKEN: Joi.string().required(),
+  REMNAWAVE_WEBHOOK_SECRET: secret(32).required(),
+  CRYPTOBOT_URL: url(['http', 'https']).default('https://pay.crypt.bot'),
+  CRYPTOBOT_TOKEN: Joi.string().required(),
+  TELEGRAM_BOT_TOKEN: Joi.string().required(),
+  TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
+  GITHUB_CLIENT_ID: Joi.string().required(),
+  GITHUB_CLIENT_SECRET: Joi.string().required(),
+  GITHUB_OAUTH_URL: url(['http', 'https']).default('https://github.com'),
+  GITHUB_API_URL: url(['http', 'https']).default('https://api.github.com'),
+  OUTBOUND_TIMEOUT: duration.default('10s'),
+
+  DATA_ENCRYPTION_KEY: encryptionKey.required(),
+  METRICS_TOKEN: secret(16).required(),
+  DOCS_ENABLED: bool,
+  SHUTDOWN_TIMEOUT: duration.default('10s'),
+})
+  // Keys of other programs (PATH, HOME...) share the environment; they are not ours to judge.
+  .unknown(true);

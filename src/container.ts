@@ -1,0 +1,66 @@
+import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { Config } from './config';
+import { createKnex } from './infrastructure/db/knex';
+import { createLogger, type Logger } from './infrastructure/logger';
+import { Metrics } from './infrastructure/metrics';
+import { ReadinessProbe } from './infrastructure/readiness';
+import { createRedis } from './infrastructure/redis/redis';
+import { buildOpenApiDocument } from './http/openapi';
+import { routeGroups } from './http/route-table';
+import type { RequestAuthenticator } from './http/access-guard';
+import { RequestContextStore, type RequestContext } from './shared/request-context';
+import { PlanRepository } from './modules/plans/plans.repository';
+import { PlanService } from './modules/plans/plans.service';
+import packageJson from '../package.json';
+
+/**
+ * The composition root: every registration of every process, in one place.
+ * Singletons hold connections and pools; everything that may know the current request is scoped.
+ */
+export interface Cradle {
+  config: Config;
+  requestContextStore: RequestContextStore;
+  logger: Logger;
+  metrics: Metrics;
+  db: Knex;
+  redis: Redis;
+  readinessProbe: ReadinessProbe;
+  openApiDocument: Record<string, unknown>;
+
+  /** Registered on each request scope by src/http/request-scope.ts. */
+  requestContext: RequestContext;
+  authenticator: RequestAuthenticator;
+  planRepository: PlanRepository;
+  planService: PlanService;
+}
+
+export type AppContainer = AwilixContainer<Cradle>;
+
+export function buildContainer(config: Config): AppContainer {
+  const container = createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
+
+  container.register({
+    config: asValue(config),
+    requestContextStore: asClass(RequestContextStore).singleton(),
+    logger: asFunction(createLogger)
+      .singleton()
+      .disposer((logger) => logger.close()),
+    metrics: asClass(Metrics).singleton(),
+    db: asFunction(createKnex)
+      .singleton()
+      .disposer((db) => db.destroy()),
+    redis: asFunction(createRedis)
+      .singleton()
+      .disposer(async (redis) => {
+        redis.disconnect();
+      }),
+    readinessProbe: asClass(ReadinessProbe).singleton(),
+    openApiDocument: asFunction(() => buildOpenApiDocument(routeGroups, packageJson.version)).singleton(),
+
+    planRepository: asClass(PlanRepository).scoped(),
+    planService: asClass(PlanService).scoped(),
+  });
+  return container;
+}

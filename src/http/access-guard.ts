@@ -1,0 +1,38 @@
+import type { Request, RequestHandler } from 'express';
+import { PermissionDeniedError } from '../shared/errors';
+import { hasPermission, type Role } from '../shared/permissions';
+import type { Access } from './route-definition';
+
+/** The admin a request acts as, once its credentials were checked. */
+export interface Principal {
+  readonly adminId: string;
+  readonly role: Role;
+  /** The login session (refresh-token family) the credentials belong to. */
+  readonly sessionId: string;
+  readonly via: 'bearer' | 'cookie';
+}
+
+/** Implemented by the auth module: turns a request's credentials into a Principal or throws. */
+export interface RequestAuthenticator {
+  authenticate(req: Request): Promise<Principal>;
+}
+
+/** Enforces a route's declared access: authentication first, then the permission matrix. */
+export function accessGuard(access: Access): RequestHandler | null {
+  if (access === 'public') return null;
+  return async (req, _res, next) => {
+    const principal = await req.container.cradle.authenticator.authenticate(req);
+    req.principal = principal;
+    req.context.adminId = principal.adminId;
+    if (access !== 'authenticated' && !hasPermission(principal.role, access)) {
+      throw new PermissionDeniedError(`missing ${access}`);
+    }
+    next();
+  };
+}
+
+/** The authenticated admin of a guarded route (the guard ran, so it is there). */
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new Error('principalOf() used on a route without an access guard');
+  return req.principal;
+}

@@ -1,0 +1,44 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, InternalError, MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnsupportedMediaTypeError } from '../shared/errors';
+import { asUnavailability } from '../infrastructure/unavailability';
+import type { Logger } from '../infrastructure/logger';
+import { renderError } from './error-catalog';
+import { fromCelebrateError } from './validation';
+
+/** body-parser reports its failures with a `type`; these are the client's fault. */
+const BODY_PARSER_ERRORS: Record<string, () => AppError> = {
+  'entity.parse.failed': () => new MalformedJsonError('Malformed JSON body'),
+  'entity.too.large': () => new PayloadTooLargeError('Payload too large'),
+  'encoding.unsupported': () => new UnsupportedMediaTypeError('Unsupported content encoding'),
+  'charset.unsupported': () => new UnsupportedMediaTypeError('Unsupported charset'),
+  'request.aborted': () => new MalformedJsonError('Request aborted'),
+  'request.size.invalid': () => new MalformedJsonError('Request size mismatch'),
+};
+
+/** Anything thrown anywhere becomes one of our errors; what is not recognised is a 500. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const validation = fromCelebrateError(error);
+  if (validation) return validation;
+  const bodyType = (error as { type?: string } | null)?.type;
+  const bodyError = bodyType ? BODY_PARSER_ERRORS[bodyType] : undefined;
+  if (bodyError) return bodyError();
+  return asUnavailability(error) ?? new InternalError('Unexpected error', { cause: error });
+}
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new RouteNotFoundError('No route'));
+
+export function errorHandler({ logger }: { logger: Logger }): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    const appError = toAppError(error);
+    const { status, body, headers } = renderError(appError);
+    const original = appError instanceof InternalError ? appError.cause : error;
+    if (status >= 500) {
+      logger.error('request failed', { status, error: original, method: req.method, route: res.locals.routeTemplate });
+    } else {
+      logger.debug('request refused', { status, error_code: appError.code, reason: appError.message });
+    }
+    if (res.headersSent) return next(error);
+    res.status(status).set(headers).json(body);
+  };
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { asValue, type AwilixContainer } from 'awilix';
+import type { RequestHandler } from 'express';
+import type { Cradle } from '../container';
+import type { RequestContext } from '../shared/request-context';
+
+const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * First middleware of every request: gives it an id (the client's when well-formed), its own
+ * Awilix scope carrying the request context, and runs the rest of the chain inside that context
+ * so every log line of the request carries the id. The scope is disposed when the response ends.
+ */
+export function requestScope(container: AwilixContainer<Cradle>): RequestHandler {
+  const store = container.cradle.requestContextStore;
+  return (req, res, next) => {
+    const offered = req.get('x-request-id');
+    const requestId = offered && WELL_FORMED_REQUEST_ID.test(offered) ? offered : randomUUID();
+    res.setHeader('X-Request-ID', requestId);
+
+    const context: RequestContext = { requestId, ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') };
+    const scope = container.createScope();
+    scope.register({ requestContext: asValue(context) });
+    req.container = scope;
+    req.context = context;
+
+    let disposed = false;
+    const dispose = () => {
+      if (disposed) return;
+      disposed = true;
+      void scope.dispose();
+    };
+    res.once('finish', dispose);
+    res.once('close', dispose);
+
+    store.run(context, next);
+  };
+}

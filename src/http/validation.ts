@@ -1,0 +1,42 @@
+import { celebrate, isCelebrateError, type SchemaOptions } from 'celebrate';
+import type { RequestHandler } from 'express';
+import type Joi from 'joi';
+import { RequestValidationError, type ValidationIssue } from '../shared/errors';
+import type { RouteDefinition } from './route-definition';
+
+/** Joi's own wording of these echoes the rejected value, which may be a secret. */
+const MESSAGES_WITHOUT_VALUES: Joi.LanguageMessages = {
+  'string.pattern.base': '{{#label}} does not match the required format',
+  'string.pattern.name': '{{#label}} does not match the {{#name}} format',
+  'string.pattern.invert.base': '{{#label}} does not match the required format',
+  'string.pattern.invert.name': '{{#label}} does not match the {{#name}} format',
+};
+
+const JOI_OPTIONS: Joi.ValidationOptions = {
+  abortEarly: false,
+  convert: true,
+  messages: MESSAGES_WITHOUT_VALUES,
+  errors: { wrap: { label: false } },
+};
+
+/** Where a celebrate segment appears in our `loc`, FastAPI-style. */
+const LOCATION: Record<string, string> = { params: 'path', query: 'query', body: 'body', headers: 'header', cookies: 'cookie' };
+
+export function validateRequest(request: NonNullable<RouteDefinition['request']>): RequestHandler {
+  const schema: SchemaOptions = {};
+  if (request.params) schema.params = request.params;
+  if (request.query) schema.query = request.query;
+  if (request.body) schema.body = request.body;
+  return celebrate(schema, JOI_OPTIONS);
+}
+
+export function fromCelebrateError(error: unknown): RequestValidationError | null {
+  if (!isCelebrateError(error)) return null;
+  const issues: ValidationIssue[] = [];
+  for (const [segment, joiError] of error.details) {
+    for (const detail of joiError.details) {
+      issues.push({ loc: [LOCATION[segment] ?? segment, ...detail.path], msg: detail.message, type: detail.type });
+    }
+  }
+  return new RequestValidationError(issues);
+}

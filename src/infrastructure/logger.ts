@@ -1,0 +1,58 @@
+import winston from 'winston';
+import type { Config } from '../config';
+import type { RequestContextStore } from '../shared/request-context';
+
+/** Keys whose values never reach a log line, wherever they sit in the logged object. */
+const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|signature|api[-_]?key|totp|backup[-_]?codes?|^code$/i;
+const REDACTED = '[redacted]';
+const MAX_DEPTH = 6;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[truncated]';
+  if (value instanceof Error) {
+    // An error's own `code` is a library code (ECONNREFUSED, 23505), not a secret one.
+    const { code, ...own } = value as Error & { code?: unknown };
+    return { name: value.name, message: value.message, code, stack: value.stack, ...(redact(own, depth + 1) as object) };
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    result[key] = SECRET_KEY.test(key) ? REDACTED : redact(child, depth + 1);
+  }
+  return result;
+}
+
+export type Logger = winston.Logger;
+
+export function createLogger({ config, requestContextStore }: { config: Config; requestContextStore: RequestContextStore }): Logger {
+  const withRequestContext = winston.format((info) => {
+    const context = requestContextStore.current();
+    if (context && info.request_id === undefined) {
+      info.request_id = context.requestId;
+      if (context.adminId) info.admin_id = context.adminId;
+    }
+    return info;
+  });
+  const redactSecrets = winston.format((info) => {
+    for (const key of Object.keys(info)) {
+      info[key] = SECRET_KEY.test(key) ? REDACTED : redact(info[key]);
+    }
+    return info;
+  });
+  const output =
+    config.log.format === 'json'
+      ? winston.format.json()
+      : winston.format.combine(
+          winston.format.colorize(),
+          winston.format.printf(({ level, message, timestamp, ...rest }) => {
+            const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+            return `${String(timestamp)} ${level} ${String(message)}${extra}`;
+          }),
+        );
+  return winston.createLogger({
+    level: config.log.level,
+    format: winston.format.combine(winston.format.timestamp(), withRequestContext(), redactSecrets(), output),
+    transports: [new winston.transports.Console({ stderrLevels: ['error'] })],
+  });
+}

@@ -1,0 +1,77 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { buildContainer, type AppContainer } from './container';
+import { loadConfigOrExit, type Config } from './config';
+import { waitUntilReady } from './infrastructure/redis/wait-until-ready';
+
+/** The API process: listens, and on SIGTERM/SIGINT drains in-flight requests before exiting. */
+export interface RunningServer {
+  readonly container: AppContainer;
+  readonly server: http.Server;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT), closes pools. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const container = buildContainer(config);
+  const { logger, redis } = container.cradle;
+  if (!(await waitUntilReady(redis, 3000))) logger.warn('redis not reachable at start-up; serving as not ready');
+  const server = http.createServer(createApp(container));
+  // Slow clients cannot hold sockets for ever; keep-alive stays shorter than typical proxies' own.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info('api listening', { port, env: config.env });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: draining in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn('shutdown deadline reached: closing remaining connections');
+          server.closeAllConnections();
+          resolve();
+        }, config.http.shutdownTimeoutMs);
+      });
+      await Promise.race([drained, deadline]);
+      clearTimeout(timer);
+      logger.info('http server closed; closing pools');
+      await container.dispose();
+    })();
+    return stopping;
+  };
+  return { container, server, port, stop };
+}
+
+async function main(): Promise<void> {
+  const running = await startServer(loadConfigOrExit());
+  const onSignal = (signal: NodeJS.Signals) => {
+    running.container.cradle.logger.info('signal received', { signal });
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`API failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * The one taxonomy of failures. Services throw these (never HTTP errors); src/http/error-catalog.ts
+ * is the one table turning each code into a status and a safe detail.
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'malformed_json'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_token'
+  | 'invalid_credentials'
+  | 'two_factor_required'
+  | 'csrf_rejected'
+  | 'permission_denied'
+  | 'not_found'
+  | 'route_not_found'
+  | 'conflict'
+  | 'in_use'
+  | 'subscription_expired'
+  | 'rate_limited'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'service_unavailable'
+  | 'internal';
+
+export interface ValidationIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Catastrophic errors mean the process itself is suspect; the server logs them at error level. */
+  readonly isCatastrophic: boolean = false;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class RequestValidationError extends AppError {
+  readonly code = 'validation_failed';
+  constructor(readonly issues: ValidationIssue[]) {
+    super('Request validation failed');
+  }
+}
+
+export class MalformedJsonError extends AppError {
+  readonly code = 'malformed_json';
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly code = 'payload_too_large';
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'unsupported_media_type';
+}
+
+export class InvalidTokenError extends AppError {
+  readonly code = 'invalid_token';
+}
+
+export class InvalidCredentialsError extends AppError {
+  readonly code = 'invalid_credentials';
+}
+
+export class TwoFactorRequiredError extends AppError {
+  readonly code = 'two_factor_required';
+}
+
+export class CsrfRejectedError extends AppError {
+  readonly code = 'csrf_rejected';
+}
+
+export class PermissionDeniedError extends AppError {
+  readonly code = 'permission_denied';
+}
+
+/** `entity` is a human name such as "Plan"; the detail never echoes the id that was asked for. */
+export class NotFoundError extends AppError {
+  readonly code = 'not_found';
+  constructor(readonly entity: string) {
+    super(`${entity} not found`);
+  }
+}
+
+export class RouteNotFoundError extends AppError {
+  readonly code = 'route_not_found';
+}
+
+export class ConflictError extends AppError {
+  readonly code = 'conflict';
+  constructor(readonly entity: string) {
+    super(`${entity} already exists`);
+  }
+}
+
+/** The entity cannot be removed while other records still refer to it. */
+export class InUseError extends AppError {
+  readonly code = 'in_use';
+  constructor(readonly entity: string) {
+    super(`${entity} is in use`);
+  }
+}
+
+export class SubscriptionExpiredError extends AppError {
+  readonly code = 'subscription_expired';
+}
+
+export class RateLimitedError extends AppError {
+  readonly code = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Rate limit exceeded');
+  }
+}
+
+/** An outside service (Remnawave, Crypto Pay, Telegram, GitHub) failed or answered nonsense. */
+export class UpstreamUnavailableError extends AppError {
+  readonly code = 'upstream_unavailable';
+  constructor(readonly service: string, message: string, options?: { cause?: unknown }) {
+    super(`${service}: ${message}`, options);
+  }
+}
+
+export class UpstreamTimeoutError extends AppError {
+  readonly code = 'upstream_timeout';
+  constructor(readonly service: string, options?: { cause?: unknown }) {
+    super(`${service}: timed out`, options);
+  }
+}
+
+/** One of our own dependencies (database, Redis, hash pool) cannot take the work right now. */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'service_unavailable';
+  constructor(
+    readonly component: string,
+    readonly retryAfterSeconds = 5,
+    options?: { cause?: unknown },
+  ) {
+    super(`${component} unavailable`, options);
+  }
+}
+
+export class InternalError extends AppError {
+  readonly code = 'internal';
+  override readonly isCatastrophic = true;
+}

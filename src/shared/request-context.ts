@@ -1,0 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What every log line and audit record of one request needs to know about it. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly ip: string;
+  readonly userAgent: string | undefined;
+  /** Set by authentication once the caller is known. */
+  adminId?: string;
+}
+
+/** Carries the current RequestContext through async calls, so log lines need no plumbing. */
+export class RequestContextStore {
+  private readonly storage = new AsyncLocalStorage<RequestContext>();
+
+  run<T>(context: RequestContext, fn: () => T): T {
+    return this.storage.run(context, fn);
+  }
+
+  current(): RequestContext | undefined {
+    return this.storage.getStore();
+  }
+}
