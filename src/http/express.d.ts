@@ -4,7 +4,6 @@ import type { RequestContext } from '../shared/request-context';
 import type { Principal } from './access-guard';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The request's own Awilix scope, disposed when the response ends. */

@@ -25,7 +25,10 @@ export function redact(value: unknown, depth = 0): unknown {
 
 export type Logger = winston.Logger;
 
-export function createLogger({ config, requestContextStore }: { config: Config; requestContextStore: RequestContextStore }): Logger {
+export function createLogger(
+  { config, requestContextStore }: { config: Config; requestContextStore: RequestContextStore },
+  transports: winston.transport[] = [new winston.transports.Console({ stderrLevels: ['error'] })],
+): Logger {
   const withRequestContext = winston.format((info) => {
     const context = requestContextStore.current();
     if (context && info.request_id === undefined) {
@@ -53,6 +56,6 @@ export function createLogger({ config, requestContextStore }: { config: Config; 
   return winston.createLogger({
     level: config.log.level,
     format: winston.format.combine(winston.format.timestamp(), withRequestContext(), redactSecrets(), output),
-    transports: [new winston.transports.Console({ stderrLevels: ['error'] })],
+    transports,
   });
 }
