@@ -11,8 +11,21 @@ import { buildOpenApiDocument } from './http/openapi';
 import { routeGroups } from './http/route-table';
 import type { RequestAuthenticator } from './http/access-guard';
 import { RequestContextStore, type RequestContext } from './shared/request-context';
+import { PasswordHasher } from './infrastructure/password-hasher';
+import { AdminRepository } from './modules/admins/admins.repository';
+import { AuditRepository } from './modules/audit/audit.repository';
+import { AuditService } from './modules/audit/audit.service';
+import { Authenticator } from './modules/auth/authenticator';
+import { AuthService } from './modules/auth/auth.service';
+import { LoginThrottle } from './modules/auth/login-throttle';
+import { PrincipalRepository } from './modules/auth/principal.repository';
+import { SessionRepository } from './modules/auth/sessions.repository';
+import { SessionService } from './modules/auth/session.service';
+import { TokenService } from './modules/auth/token.service';
 import { PlanRepository } from './modules/plans/plans.repository';
 import { PlanService } from './modules/plans/plans.service';
+import { Totp } from './modules/two-factor/totp';
+import { TwoFactorService } from './modules/two-factor/two-factor.service';
 import packageJson from '../package.json';
 
 /**
@@ -28,10 +41,22 @@ export interface Cradle {
   redis: Redis;
   readinessProbe: ReadinessProbe;
   openApiDocument: Record<string, unknown>;
+  passwordHasher: PasswordHasher;
+  tokenService: TokenService;
+  loginThrottle: LoginThrottle;
+  totp: Totp;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
   authenticator: RequestAuthenticator;
+  adminRepository: AdminRepository;
+  auditRepository: AuditRepository;
+  auditService: AuditService;
+  principalRepository: PrincipalRepository;
+  sessionRepository: SessionRepository;
+  sessionService: SessionService;
+  twoFactorService: TwoFactorService;
+  authService: AuthService;
   planRepository: PlanRepository;
   planService: PlanService;
 }
@@ -58,7 +83,23 @@ export function buildContainer(config: Config): AppContainer {
       }),
     readinessProbe: asClass(ReadinessProbe).singleton(),
     openApiDocument: asFunction(() => buildOpenApiDocument(routeGroups, packageJson.version)).singleton(),
+    passwordHasher: asClass(PasswordHasher)
+      .singleton()
+      .disposer((hasher) => hasher.close()),
+    tokenService: asClass(TokenService).singleton(),
+    loginThrottle: asClass(LoginThrottle).singleton(),
+    totp: asClass(Totp).singleton(),
 
+    // Request-scoped: anything that may know the current request (context, caller, audit stamp).
+    authenticator: asClass(Authenticator).scoped(),
+    adminRepository: asClass(AdminRepository).scoped(),
+    auditRepository: asClass(AuditRepository).scoped(),
+    auditService: asClass(AuditService).scoped(),
+    principalRepository: asClass(PrincipalRepository).scoped(),
+    sessionRepository: asClass(SessionRepository).scoped(),
+    sessionService: asClass(SessionService).scoped(),
+    twoFactorService: asClass(TwoFactorService).scoped(),
+    authService: asClass(AuthService).scoped(),
     planRepository: asClass(PlanRepository).scoped(),
     planService: asClass(PlanService).scoped(),
   });

@@ -8,12 +8,22 @@ const REDACTED = '[redacted]';
 const MAX_DEPTH = 6;
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value)) return value;
   if (depth >= MAX_DEPTH) return '[truncated]';
   if (value instanceof Error) {
     // An error's own `code` is a library code (ECONNREFUSED, 23505), not a secret one.
     const { code, ...own } = value as Error & { code?: unknown };
-    return { name: value.name, message: value.message, code, stack: value.stack, ...(redact(own, depth + 1) as object) };
+    // `cause` and AggregateError's `errors` are not enumerable, yet they hold the real reason.
+    const { cause, errors } = value as Error & { cause?: unknown; errors?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      code,
+      stack: value.stack,
+      ...(redact(own, depth + 1) as object),
+      ...(cause === undefined ? {} : { cause: redact(cause, depth + 1) }),
+      ...(Array.isArray(errors) ? { errors: redact(errors, depth + 1) } : {}),
+    };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const result: Record<string, unknown> = {};

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Piscina } from 'piscina';
+import type { Config } from '../config';
+import { ServiceUnavailableError } from '../shared/errors';
+import type { PasswordHashTask } from '../../workers/password-hash.worker';
+
+// .ts under tsx, .js from the compiled build: the worker file sits beside us in either tree.
+const WORKER_FILE = path.resolve(__dirname, '../../workers', `password-hash.worker${path.extname(__filename)}`);
+
+/**
+ * bcrypt in a bounded pool of low-priority worker threads: the event loop never hashes, and when
+ * the queue is full callers get ServiceUnavailableError (503 + Retry-After) instead of latency
+ * that grows without limit.
+ */
+export class PasswordHasher {
+  private readonly pool: Piscina;
+  private readonly cost: number;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor({ config }: { config: Config }) {
+    const { threads, maxQueue, cost } = config.passwordHashing;
+    this.cost = cost;
+    this.pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue,
+      // Hashing yields the CPU to the event loop whenever both want it.
+      niceIncrement: 10,
+      idleTimeout: 60_000,
+    });
+  }
+
+  hash(password: string): Promise<string> {
+    return this.run({ op: 'hash', password, cost: this.cost }) as Promise<string>;
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return this.run({ op: 'verify', password, hash }) as Promise<boolean>;
+  }
+
+  /**
+   * Spends the same work as a real verification when there is no account, so that "no such
+   * login" cannot be told from "wrong password" by timing.
+   */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
+    await this.verify(password, await this.dummyHash);
+    return false;
+  }
+
+  /** Worker threads hashing in parallel: the login ceiling is this times one thread's rate. */
+  get threads(): number {
+    return this.pool.options.maxThreads;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: true });
+  }
+
+  private async run(task: PasswordHashTask): Promise<unknown> {
+    if (this.pool.queueSize >= this.pool.options.maxQueue) {
+      throw new ServiceUnavailableError('password hashing', 2);
+    }
+    try {
+      return await this.pool.run(task);
+    } catch (error) {
+      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
+        throw new ServiceUnavailableError('password hashing', 2, { cause: error });
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config';
+import { InvalidCredentialsError, InvalidTokenError, NotFoundError } from '../../shared/errors';
+import { redisKey } from '../../infrastructure/redis/redis';
+import type { PasswordHasher } from '../../infrastructure/password-hasher';
+import type { RequestContext } from '../../shared/request-context';
+import { toAdminView, type AdminRecord, type AdminRepository, type AdminView } from '../admins/admins.repository';
+import type { AuditService } from '../audit/audit.service';
+import type { TwoFactorService } from '../two-factor/two-factor.service';
+import type { LoginThrottle } from './login-throttle';
+import type { SessionService, TokenPair } from './session.service';
+import type { TokenService } from './token.service';
+import type { PrincipalRepository } from './principal.repository';
+import type { Role } from '../../shared/permissions';
+
+export type TokenCheck = { valid: false } | { valid: true; sub: string; role: Role; exp: number };
+
+export interface LoginRequest {
+  login_or_email: string;
+  password: string;
+  totp_code?: string;
+  remember_me?: boolean;
+}
+
+export type LoginResult = { kind: 'signed_in'; tokens: TokenPair } | { kind: 'second_factor_needed'; tfa_token: string; expires_in: number };
+
+/** Signing in and out: credentials, the second factor, the per-account lock-out, sessions. */
+export class AuthService {
+  private readonly deps: {
+    adminRepository: AdminRepository;
+    passwordHasher: PasswordHasher;
+    loginThrottle: LoginThrottle;
+    sessionService: SessionService;
+    tokenService: TokenService;
+    twoFactorService: TwoFactorService;
+    auditService: AuditService;
+    requestContext: RequestContext;
+    principalRepository: PrincipalRepository;
+    redis: Redis;
+    config: Config;
+  };
+
+  constructor(deps: AuthService['deps']) {
+    this.deps = deps;
+  }
+
+  async login(request: LoginRequest): Promise<LoginResult> {
+    const { adminRepository, passwordHasher, loginThrottle, tokenService } = this.deps;
+    const login = request.login_or_email;
+    await loginThrottle.assertNotLocked(login);
+
+    const admin = await adminRepository.findByLoginOrEmail(login);
+    // Every path spends one bcrypt verification, so timing does not tell which check failed.
+    const passwordOk = admin ? await passwordHasher.verify(request.password, admin.password_hash) : await passwordHasher.verifyAgainstDummy(request.password);
+    if (!admin || !passwordOk || !admin.is_active) {
+      return this.refuse(login, admin?.id ?? null, !admin ? 'unknown_login' : !passwordOk ? 'wrong_password' : 'inactive');
+    }
+
+    if (admin.totp_enabled) {
+      if (!request.totp_code) {
+        const { token, expiresIn } = tokenService.issueTwoFactorToken(admin.id, request.remember_me ?? false);
+        return { kind: 'second_factor_needed', tfa_token: token, expires_in: expiresIn };
+      }
+      if (!(await this.deps.twoFactorService.verifyLoginCode(admin, request.totp_code))) {
+        return this.refuse(login, admin.id, 'wrong_second_factor');
+      }
+    }
+    return { kind: 'signed_in', tokens: await this.signIn(admin, login, request.remember_me ?? false) };
+  }
+
+  /** Second step of a 2FA login: the tfa token from step one plus a code; spent on success. */
+  async completeTwoFactor(tfaToken: string, code: string): Promise<TokenPair> {
+    const { tokenService, adminRepository, loginThrottle, redis, config } = this.deps;
+    const claims = tokenService.verifyTwoFactorToken(tfaToken);
+    const admin = await adminRepository.findById(claims.adminId);
+    if (!admin || !admin.is_active) throw new InvalidTokenError('tfa token of an unusable account');
+    await loginThrottle.assertNotLocked(admin.login);
+    if (!(await this.deps.twoFactorService.verifyLoginCode(admin, code))) {
+      return this.refuse(admin.login, admin.id, 'wrong_second_factor');
+    }
+    const spentKey = redisKey(config, 'tfa-spent', claims.tokenId);
+    const ttl = Math.max(1, claims.expiresAt - Math.floor(Date.now() / 1000));
+    if ((await redis.set(spentKey, '1', 'EX', ttl, 'NX')) !== 'OK') throw new InvalidTokenError('tfa token already used');
+    return this.signIn(admin, admin.login, claims.rememberMe);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const { adminId, tokens } = await this.deps.sessionService.rotate(refreshToken);
+    const admin = await this.deps.adminRepository.findById(adminId);
+    if (!admin?.is_active) {
+      await this.deps.sessionService.endAll(adminId, 'inactive_account');
+      throw new InvalidTokenError('refresh for an inactive account');
+    }
+    return tokens;
+  }
+
+  /** For other services: is this access token good right now, and whose is it? */
+  async verifyToken(token: string): Promise<TokenCheck> {
+    let claims;
+    try {
+      claims = this.deps.tokenService.verifyAccessToken(token);
+    } catch {
+      return { valid: false };
+    }
+    const state = await this.deps.principalRepository.load(claims.adminId, claims.sessionId);
+    if (!state?.is_active || !state.session_live) return { valid: false };
+    return { valid: true, sub: claims.adminId, role: state.role, exp: claims.expiresAt };
+  }
+
+  async me(adminId: string): Promise<AdminView> {
+    const admin = await this.deps.adminRepository.findById(adminId);
+    if (!admin) throw new NotFoundError('Admin');
+    return toAdminView(admin);
+  }
+
+  async changePassword(adminId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
+    const { adminRepository, passwordHasher, sessionService, auditService } = this.deps;
+    const admin = await adminRepository.findById(adminId);
+    if (!admin || !(await passwordHasher.verify(currentPassword, admin.password_hash))) {
+      throw new InvalidCredentialsError('current password wrong');
+    }
+    await adminRepository.update(adminId, { password_hash: await passwordHasher.hash(newPassword) });
+    await auditService.record({ action: 'admin.password_changed', entityType: 'admin', entityId: adminId });
+    await sessionService.endAll(adminId, 'password_changed', sessionId);
+  }
+
+  private async signIn(admin: AdminRecord, submittedLogin: string, rememberMe: boolean): Promise<TokenPair> {
+    const { loginThrottle, adminRepository, sessionService, auditService, requestContext } = this.deps;
+    await loginThrottle.reset(submittedLogin);
+    await adminRepository.recordLogin(admin.id, requestContext.ip);
+    const tokens = await sessionService.start(admin.id, rememberMe);
+    await auditService.record({ action: 'auth.login_succeeded', adminId: admin.id, entityType: 'admin', entityId: admin.id });
+    return tokens;
+  }
+
+  private async refuse(submittedLogin: string, adminId: string | null, reason: string): Promise<never> {
+    await this.deps.loginThrottle.recordFailure(submittedLogin);
+    // The reason stays in the audit log; the client sees one answer for all of them.
+    await this.deps.auditService.record({
+      action: 'auth.login_failed',
+      adminId,
+      entityType: 'admin',
+      entityId: adminId ?? undefined,
+      newValue: { reason, login: submittedLogin.slice(0, 100) },
+    });
+    throw new InvalidCredentialsError(reason);
+  }
+}

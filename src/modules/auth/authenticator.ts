@@ -1,0 +1,46 @@
+import type { Request } from 'express';
+import type { Config } from '../../config';
+import { InvalidTokenError } from '../../shared/errors';
+import type { Principal, RequestAuthenticator } from '../../http/access-guard';
+import { ACCESS_COOKIE, readCookie } from './auth.cookies';
+import { assertSameSiteWrite } from './csrf';
+import type { PrincipalRepository } from './principal.repository';
+import type { TokenService } from './token.service';
+
+/**
+ * Bearer header or access cookie -> Principal. The token's signature is not enough: the admin must
+ * still be active and the token's session live, checked against the database on every request,
+ * so deactivation and revocation take effect on the very next request.
+ */
+export class Authenticator implements RequestAuthenticator {
+  private readonly tokenService: TokenService;
+  private readonly principalRepository: PrincipalRepository;
+  private readonly config: Config;
+
+  constructor(deps: { tokenService: TokenService; principalRepository: PrincipalRepository; config: Config }) {
+    this.tokenService = deps.tokenService;
+    this.principalRepository = deps.principalRepository;
+    this.config = deps.config;
+  }
+
+  async authenticate(req: Request): Promise<Principal> {
+    const { token, via } = this.credentials(req);
+    const claims = this.tokenService.verifyAccessToken(token);
+    const state = await this.principalRepository.load(claims.adminId, claims.sessionId);
+    if (!state || !state.is_active || !state.session_live) throw new InvalidTokenError('session ended or account inactive');
+    return { adminId: claims.adminId, role: state.role, sessionId: claims.sessionId, via };
+  }
+
+  private credentials(req: Request): { token: string; via: Principal['via'] } {
+    const header = req.get('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header.trim());
+      if (!match?.[1]) throw new InvalidTokenError('malformed Authorization header');
+      return { token: match[1], via: 'bearer' };
+    }
+    const cookie = readCookie(req, ACCESS_COOKIE);
+    if (!cookie) throw new InvalidTokenError('no credentials');
+    assertSameSiteWrite(req, this.config);
+    return { token: cookie, via: 'cookie' };
+  }
+}

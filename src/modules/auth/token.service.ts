@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import jwt, { type JwtPayload } from 'jsonwebtoken';
+import type { Config } from '../../config';
+import { InvalidTokenError } from '../../shared/errors';
+
+/**
+ * Signed, short-lived JWTs. `typ` separates their uses: an access token cannot complete a 2FA
+ * login and a 2FA token cannot call the API. Only HS256 is accepted, whatever a header claims.
+ */
+export type TokenUse = 'access' | 'tfa';
+
+export interface AccessClaims {
+  adminId: string;
+  sessionId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface TwoFactorClaims {
+  adminId: string;
+  rememberMe: boolean;
+  tokenId: string;
+  expiresAt: number;
+}
+
+const ALGORITHM = 'HS256';
+const TWO_FACTOR_TTL_SECONDS = 300;
+
+export class TokenService {
+  private readonly jwtConfig: Config['jwt'];
+
+  constructor({ config }: { config: Config }) {
+    this.jwtConfig = config.jwt;
+  }
+
+  get accessTtlSeconds(): number {
+    return this.jwtConfig.accessTtlSeconds;
+  }
+
+  issueAccessToken(adminId: string, sessionId: string): string {
+    return this.sign({ sid: sessionId }, adminId, 'access', this.jwtConfig.accessTtlSeconds);
+  }
+
+  issueTwoFactorToken(adminId: string, rememberMe: boolean): { token: string; expiresIn: number } {
+    return { token: this.sign({ rmb: rememberMe }, adminId, 'tfa', TWO_FACTOR_TTL_SECONDS), expiresIn: TWO_FACTOR_TTL_SECONDS };
+  }
+
+  verifyAccessToken(token: string): AccessClaims {
+    const payload = this.verify(token, 'access');
+    if (typeof payload.sid !== 'string') throw new InvalidTokenError('access token without session');
+    return { adminId: payload.sub as string, sessionId: payload.sid, issuedAt: payload.iat as number, expiresAt: payload.exp as number };
+  }
+
+  verifyTwoFactorToken(token: string): TwoFactorClaims {
+    const payload = this.verify(token, 'tfa');
+    return { adminId: payload.sub as string, rememberMe: payload.rmb === true, tokenId: payload.jti as string, expiresAt: payload.exp as number };
+  }
+
+  private sign(claims: Record<string, unknown>, subject: string, use: TokenUse, ttlSeconds: number): string {
+    return jwt.sign({ ...claims, typ: use }, this.jwtConfig.secret, {
+      algorithm: ALGORITHM,
+      subject,
+      issuer: this.jwtConfig.issuer,
+      audience: this.jwtConfig.audience,
+      expiresIn: ttlSeconds,
+      notBefore: 0,
+      jwtid: randomUUID(),
+    });
+  }
+
+  private verify(token: string, use: TokenUse): JwtPayload {
+    let payload: string | JwtPayload;
+    try {
+      payload = jwt.verify(token, this.jwtConfig.secret, {
+        algorithms: [ALGORITHM],
+        issuer: this.jwtConfig.issuer,
+        audience: this.jwtConfig.audience,
+      });
+    } catch (error) {
+      throw new InvalidTokenError('token rejected', { cause: error });
+    }
+    const complete =
+      typeof payload === 'object' &&
+      payload.typ === use &&
+      typeof payload.sub === 'string' &&
+      typeof payload.jti === 'string' &&
+      typeof payload.exp === 'number' &&
+      typeof payload.nbf === 'number' &&
+      typeof payload.iat === 'number';
+    if (!complete) throw new InvalidTokenError(`not a complete ${use} token`);
+    return payload as JwtPayload;
+  }
+}

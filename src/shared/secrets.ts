@@ -1,0 +1,35 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Small cryptographic helpers shared by tokens, invites, 2FA and OAuth. */
+
+/** An unguessable token for a client to hold (refresh tokens, invites): 256 bits, URL-safe. */
+export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
+
+/** What we store instead of a bearer secret: finding a row by its hash needs no slow KDF. */
+export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** Constant-time equality of two strings of any length. */
+export function safeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest();
+  const right = createHash('sha256').update(b).digest();
+  return timingSafeEqual(left, right);
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** AES-256-GCM for secrets at rest (TOTP secrets, OAuth tokens): `v1.<base64 iv|tag|ciphertext>`. */
+export function encryptSecret(plaintext: string, key: Buffer): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
+}
+
+export function decryptSecret(sealed: string, key: Buffer): string {
+  if (!sealed.startsWith('v1.')) throw new Error('Unknown secret envelope');
+  const raw = Buffer.from(sealed.slice(3), 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
