@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
+import { Gauge } from 'prom-client';
+import type { Metrics } from './metrics';
 import type { Config } from '../config';
 import { ServiceUnavailableError } from '../shared/errors';
 import type { PasswordHashTask } from '../../workers/password-hash.worker';
@@ -18,7 +20,7 @@ export class PasswordHasher {
   private readonly cost: number;
   private dummyHash: Promise<string> | undefined;
 
-  constructor({ config }: { config: Config }) {
+  constructor({ config, metrics }: { config: Config; metrics: Metrics }) {
     const { threads, maxQueue, cost } = config.passwordHashing;
     this.cost = cost;
     this.pool = new Piscina({
@@ -30,6 +32,28 @@ export class PasswordHasher {
       niceIncrement: 10,
       idleTimeout: 60_000,
     });
+    const pool = this.pool;
+    new Gauge({
+      name: 'password_hash_queue_size',
+      help: 'Password hashing tasks waiting for a thread',
+      registers: [metrics.registry],
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    new Gauge({
+      name: 'password_hash_tasks_completed',
+      help: 'Password hashing tasks completed since start (kept by the pool, hence a gauge)',
+      registers: [metrics.registry],
+      collect() {
+        this.set(pool.completed);
+      },
+    });
+  }
+
+  /** Hashes and verifications finished since start (the same work for every login outcome). */
+  get completedTasks(): number {
+    return this.pool.completed;
   }
 
   hash(password: string): Promise<string> {

@@ -1,12 +1,14 @@
 import Joi from 'joi';
 import { ROLES } from '../../shared/permissions';
 
+const BCRYPT_MAX_BYTES = 72;
+
 /** Passwords: 8..72 bytes of UTF-8 (bcrypt's limit: refused, never truncated), a letter and a digit. */
 export const passwordSchema = Joi.string()
   .custom((value: string, helpers) => {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes < 8) return helpers.error('password.short');
-    if (bytes > 72) return helpers.error('password.long');
+    if (bytes > BCRYPT_MAX_BYTES) return helpers.error('password.long');
     if (!/\p{L}/u.test(value) || !/\p{Nd}/u.test(value)) return helpers.error('password.weak');
     return value;
   })
@@ -16,12 +18,21 @@ export const passwordSchema = Joi.string()
     'password.weak': '{{#label}} must contain a letter and a digit',
   });
 
+/**
+ * A password offered at login: no policy (old accounts may predate it), but never over 72 bytes,
+ * because bcrypt would compare only the first 72 and accept anything appended to a real one.
+ */
+const presentedPassword = Joi.string()
+  .min(1)
+  .custom((value: string, helpers) => (Buffer.byteLength(value, 'utf8') > BCRYPT_MAX_BYTES ? helpers.error('password.long') : value))
+  .messages({ 'password.long': '{{#label}} must be at most 72 bytes of UTF-8' });
+
 export const loginSchema = Joi.string().pattern(/^[A-Za-z0-9_]{3,50}$/, 'login');
 
 export const loginBody = Joi.object({
   // Login or email; its format is not checked here so that a refusal looks the same for both.
   login_or_email: Joi.string().trim().min(1).max(254).required(),
-  password: Joi.string().min(1).max(1024).required(),
+  password: presentedPassword.required(),
   totp_code: Joi.string().trim().max(32),
   remember_me: Joi.boolean().default(false),
 });
@@ -30,7 +41,7 @@ export const refreshBody = Joi.object({ refresh_token: Joi.string().max(512) });
 export const codeBody = Joi.object({ code: Joi.string().trim().min(6).max(32).required() });
 export const verifyTokenBody = Joi.object({ token: Joi.string().max(4096).required() });
 export const changePasswordBody = Joi.object({
-  current_password: Joi.string().min(1).max(1024).required(),
+  current_password: presentedPassword.required(),
   new_password: passwordSchema.required(),
 });
 export const sessionIdParams = Joi.object({ id: Joi.string().guid().required() });

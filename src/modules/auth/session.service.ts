@@ -114,8 +114,7 @@ export class SessionService {
   }
 
   async end(adminId: string, sessionId: string): Promise<boolean> {
-    if (!(await this.sessionRepository.familyBelongsTo(sessionId, adminId))) return false;
-    await this.sessionRepository.revokeFamily(sessionId);
+    if ((await this.sessionRepository.revokeFamilyOf(adminId, sessionId)) === 0) return false;
     await this.auditService.record({ action: 'session.revoke', entityType: 'session', entityId: sessionId });
     return true;
   }

@@ -64,6 +64,15 @@ export class SessionRepository {
     return trx(TABLE).where({ family_id: familyId }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() });
   }
 
+  /** Revokes a live session only if it is this admin's; the count says whether there was one. */
+  async revokeFamilyOf(adminId: string, familyId: string): Promise<number> {
+    return this.db(TABLE)
+      .where({ family_id: familyId, admin_id: adminId })
+      .whereNull('revoked_at')
+      .where('expires_at', '>', this.db.fn.now())
+      .update({ revoked_at: this.db.fn.now() });
+  }
+
   /** Revokes every session of an admin, or every one but `exceptFamilyId`. */
   async revokeAllOf(adminId: string, exceptFamilyId?: string, trx: Knex = this.db): Promise<number> {
     return trx(TABLE)
@@ -89,9 +98,5 @@ export class SessionRepository {
       .groupBy('family_id')
       .havingRaw('bool_and(revoked_at is null) and max(expires_at) > now()')
       .orderBy('last_used_at', 'desc');
-  }
-
-  async familyBelongsTo(familyId: string, adminId: string): Promise<boolean> {
-    return Boolean(await this.db(TABLE).where({ family_id: familyId, admin_id: adminId }).first('id'));
   }
 }

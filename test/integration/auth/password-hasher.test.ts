@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import bcrypt from 'bcrypt';
+import { expect } from 'chai';
+import { createTestApp, type TestApp } from '../../support/test-app';
+
+const SOURCE_ROOT = path.resolve(__dirname, '../../../src');
+
+function sourceFiles(directory: string): string[] {
+  return readdirSync(directory).flatMap((name) => {
+    const full = path.join(directory, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : /\.(ts|js)$/.test(name) && !name.endsWith('.map') ? [full] : [];
+  });
+}
+
+describe('password hashing pool', () => {
+  describe('with the configured cost', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp({ BCRYPT_COST: '10', HASH_POOL_THREADS: '2' });
+    });
+    after(() => t.close());
+
+    it('when a password is hashed, then it is bcrypt at BCRYPT_COST and verifies only the same password', async () => {
+      const hasher = t.container.cradle.passwordHasher;
+      const hash = await hasher.hash('pässword-1');
+      expect(hash).to.match(/^\$2b\$10\$/);
+      expect(await hasher.verify('pässword-1', hash)).to.equal(true);
+      expect(await hasher.verify('pässword-2', hash)).to.equal(false);
+      expect(hasher.threads).to.equal(2);
+    });
+
+    it('when hashing is measured, then the pool reports its work in /metrics', async () => {
+      await t.container.cradle.passwordHasher.hash('metrics-1a');
+      const response = await t.http.get('/metrics').set('Authorization', `Bearer ${t.container.cradle.config.metricsToken}`);
+      expect(response.text).to.match(/^password_hash_tasks_completed [1-9]\d*$/m);
+      expect(response.text).to.match(/^password_hash_queue_size \d+$/m);
+    });
+  });
+
+  describe('when saturated', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp({ HASH_POOL_THREADS: '1', HASH_POOL_MAX_QUEUE: '1' });
+      await t.reset();
+    });
+    after(() => t.close());
+
+    it('when more logins arrive than the queue holds, then the excess answers 503 with Retry-After and the rest complete', async () => {
+      // A cost-12 hash keeps the single thread busy long enough for the queue to fill.
+      const slowHash = await bcrypt.hash('slow-pass-12', 12);
+      await t.container.cradle.db('admin_users').insert({ login: 'slow_admin', password_hash: slowHash, role: 'viewer' });
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, () => t.http.post('/api/v1/auth/login').send({ login_or_email: 'slow_admin', password: 'slow-pass-12' })),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(statuses).to.include(200);
+      expect(statuses).to.include(503);
+      expect(statuses.every((s) => s === 200 || s === 503), statuses.join()).to.equal(true);
+      const refused = responses.find((r) => r.status === 503)!;
+      expect(refused.body).to.deep.equal({ detail: 'Service temporarily unavailable' });
+      expect(Number(refused.headers['retry-after'])).to.be.greaterThan(0);
+    });
+  });
+
+  it('when the sources are searched, then no module under src/ loads bcrypt (hashing lives in the worker only)', () => {
+    const offenders = sourceFiles(SOURCE_ROOT).filter((file) => /require\(["']bcrypt["']\)|from ["']bcrypt["']|\b(hashSync|compareSync|genSaltSync)\b/.test(readFileSync(file, 'utf8')));
+    expect(offenders).to.deep.equal([]);
+    expect(sourceFiles(SOURCE_ROOT).length).to.be.greaterThan(10);
+  });
+});
