@@ -13,6 +13,9 @@ import type { RequestAuthenticator } from './http/access-guard';
 import { RequestContextStore, type RequestContext } from './shared/request-context';
 import { PasswordHasher } from './infrastructure/password-hasher';
 import { AdminRepository } from './modules/admins/admins.repository';
+import { AdminService } from './modules/admins/admins.service';
+import { InviteRepository } from './modules/admins/invites.repository';
+import { InviteService } from './modules/admins/invites.service';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { AuditService } from './modules/audit/audit.service';
 import { Authenticator } from './modules/auth/authenticator';
@@ -26,6 +29,12 @@ import { PlanRepository } from './modules/plans/plans.repository';
 import { PlanService } from './modules/plans/plans.service';
 import { Totp } from './modules/two-factor/totp';
 import { TwoFactorService } from './modules/two-factor/two-factor.service';
+import { GitHubClient } from './integrations/github/github.client';
+import { OAuthAccountRepository } from './modules/oauth/oauth-accounts.repository';
+import { OAuthStateStore } from './modules/oauth/oauth-state.store';
+import { OAuthService } from './modules/oauth/oauth.service';
+import { TelegramLoginVerifier } from './modules/oauth/telegram-login';
+import { systemClock, type Clock } from './shared/clock';
 import packageJson from '../package.json';
 
 /**
@@ -45,6 +54,11 @@ export interface Cradle {
   tokenService: TokenService;
   loginThrottle: LoginThrottle;
   totp: Totp;
+  /** The time freshness checks judge by; tests may register a fixed one. */
+  clock: Clock;
+  githubClient: GitHubClient;
+  telegramLoginVerifier: TelegramLoginVerifier;
+  oauthStateStore: OAuthStateStore;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -59,6 +73,11 @@ export interface Cradle {
   authService: AuthService;
   planRepository: PlanRepository;
   planService: PlanService;
+  oauthAccountRepository: OAuthAccountRepository;
+  oauthService: OAuthService;
+  adminService: AdminService;
+  inviteRepository: InviteRepository;
+  inviteService: InviteService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -89,6 +108,11 @@ export function buildContainer(config: Config): AppContainer {
     tokenService: asClass(TokenService).singleton(),
     loginThrottle: asClass(LoginThrottle).singleton(),
     totp: asClass(Totp).singleton(),
+    clock: asValue(systemClock),
+    // Stateless: configuration only (the HTTP client, the widget check, the Redis-held OAuth state).
+    githubClient: asClass(GitHubClient).singleton(),
+    telegramLoginVerifier: asClass(TelegramLoginVerifier).singleton(),
+    oauthStateStore: asClass(OAuthStateStore).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -102,6 +126,12 @@ export function buildContainer(config: Config): AppContainer {
     authService: asClass(AuthService).scoped(),
     planRepository: asClass(PlanRepository).scoped(),
     planService: asClass(PlanService).scoped(),
+    oauthAccountRepository: asClass(OAuthAccountRepository).scoped(),
+    oauthService: asClass(OAuthService).scoped(),
+    // Admin management, invites and registration.
+    adminService: asClass(AdminService).scoped(),
+    inviteRepository: asClass(InviteRepository).scoped(),
+    inviteService: asClass(InviteService).scoped(),
   });
   return container;
 }

@@ -6,6 +6,8 @@ import {
   NotFoundError,
   ConflictError,
   InUseError,
+  STATE_CONFLICTS,
+  StateConflictError,
   type ErrorCode,
   type ValidationIssue,
 } from '../shared/errors';
@@ -42,6 +44,7 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
   route_not_found: { status: 404, detail: fixed('Not found') },
   conflict: { status: 409, detail: (e) => `${(e as ConflictError).entity} already exists` },
   in_use: { status: 409, detail: (e) => `${(e as InUseError).entity} is in use` },
+  state_conflict: { status: 409, detail: (e) => STATE_CONFLICTS[(e as StateConflictError).rule] },
   subscription_expired: { status: 402, detail: fixed('Subscription expired') },
   rate_limited: { status: 429, detail: fixed('Too many requests'), headers: retryAfter },
   upstream_unavailable: { status: 502, detail: fixed(UPSTREAM) },

@@ -2,11 +2,16 @@ import type { RouteGroup } from './route-definition';
 import { systemRoutes } from '../modules/system/system.routes';
 import { planRoutes } from '../modules/plans/plans.routes';
 import { authRoutes } from '../modules/auth/auth.routes';
+import { twoFactorRoutes } from '../modules/two-factor/two-factor.routes';
+import { oauthRoutes } from '../modules/oauth/oauth.routes';
+import { adminRoutes } from '../modules/admins/admins.routes';
+import { inviteRoutes } from '../modules/admins/invites.routes';
+import { auditRoutes } from '../modules/audit/audit.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...planRoutes] },
+  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes] },
 ];

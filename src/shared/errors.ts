@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'route_not_found'
   | 'conflict'
   | 'in_use'
+  | 'state_conflict'
   | 'subscription_expired'
   | 'rate_limited'
   | 'upstream_unavailable'
@@ -103,6 +104,19 @@ export class InUseError extends AppError {
   readonly code = 'in_use';
   constructor(readonly entity: string) {
     super(`${entity} is in use`);
+  }
+}
+
+/** Changes the current state forbids; the client sees the fixed sentence of the rule, nothing else. */
+export const STATE_CONFLICTS = {
+  last_super_admin: 'The last active super_admin cannot be demoted, deactivated or deleted',
+  own_account: 'An admin cannot deactivate or delete their own account',
+} as const;
+
+export class StateConflictError extends AppError {
+  readonly code = 'state_conflict';
+  constructor(readonly rule: keyof typeof STATE_CONFLICTS) {
+    super(`state conflict: ${rule}`);
   }
 }
 

@@ -69,8 +69,17 @@ export class AdminRepository {
     this.db = db;
   }
 
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
   async findById(id: string, trx: Knex = this.db): Promise<AdminRecord | undefined> {
     return trx<AdminRecord>(TABLE).where({ id }).first();
+  }
+
+  /** The row as it is now, locked until the transaction ends: the base of a checked change. */
+  async findByIdForUpdate(id: string, trx: Knex.Transaction): Promise<AdminRecord | undefined> {
+    return trx<AdminRecord>(TABLE).where({ id }).forUpdate().first();
   }
 
   /** Login and email are matched case-insensitively, as their unique indexes are. */
@@ -121,7 +130,8 @@ export class AdminRepository {
 
   /** Active super_admins, counted under a row lock so two demotions cannot both pass the check. */
   async countActiveSuperAdminsForUpdate(trx: Knex.Transaction): Promise<number> {
-    const rows = await trx(TABLE).select('id').where({ role: 'super_admin', is_active: true }).forUpdate();
+    // Ordered, so two transactions lock the same rows in the same order and cannot deadlock.
+    const rows = await trx(TABLE).select('id').where({ role: 'super_admin', is_active: true }).orderBy('id').forUpdate();
     return rows.length;
   }
 }

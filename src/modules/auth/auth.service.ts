@@ -84,6 +84,32 @@ export class AuthService {
     return this.signIn(admin, admin.login, claims.rememberMe);
   }
 
+  /**
+   * Sign-in through an outside account (OAuth) a provider has just vouched for: no password, then
+   * the same rules as login (inactive refused, second factor when on, session, audit). `adminId`
+   * is null when the account is linked to no admin. `method` names the provider in the audit log.
+   */
+  async loginWithLinkedAccount(adminId: string | null, method: string): Promise<LoginResult> {
+    const { adminRepository, tokenService, auditService } = this.deps;
+    const admin = adminId ? await adminRepository.findById(adminId) : undefined;
+    if (!admin || !admin.is_active) {
+      const reason = admin ? 'inactive' : 'unlinked_account';
+      await auditService.record({
+        action: 'auth.login_failed',
+        adminId: admin?.id ?? null,
+        entityType: 'admin',
+        entityId: admin?.id,
+        newValue: { reason, method },
+      });
+      throw new InvalidCredentialsError(reason);
+    }
+    if (admin.totp_enabled) {
+      const { token, expiresIn } = tokenService.issueTwoFactorToken(admin.id, false);
+      return { kind: 'second_factor_needed', tfa_token: token, expires_in: expiresIn };
+    }
+    return { kind: 'signed_in', tokens: await this.signIn(admin, admin.login, false, method) };
+  }
+
   async refresh(refreshToken: string): Promise<TokenPair> {
     const { adminId, tokens } = await this.deps.sessionService.rotate(refreshToken);
     const admin = await this.deps.adminRepository.findById(adminId);
@@ -124,12 +150,18 @@ export class AuthService {
     await sessionService.endAll(adminId, 'password_changed', sessionId);
   }
 
-  private async signIn(admin: AdminRecord, submittedLogin: string, rememberMe: boolean): Promise<TokenPair> {
+  private async signIn(admin: AdminRecord, submittedLogin: string, rememberMe: boolean, method?: string): Promise<TokenPair> {
     const { loginThrottle, adminRepository, sessionService, auditService, requestContext } = this.deps;
     await loginThrottle.reset(submittedLogin);
     await adminRepository.recordLogin(admin.id, requestContext.ip);
     const tokens = await sessionService.start(admin.id, rememberMe);
-    await auditService.record({ action: 'auth.login_succeeded', adminId: admin.id, entityType: 'admin', entityId: admin.id });
+    await auditService.record({
+      action: 'auth.login_succeeded',
+      adminId: admin.id,
+      entityType: 'admin',
+      entityId: admin.id,
+      newValue: method ? { method } : undefined,
+    });
     return tokens;
   }
 

@@ -1,13 +1,16 @@
 import { NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/pagination';
+import type { AuditService } from '../audit/audit.service';
 import type { NewPlan, Plan, PlanChanges, PlanRepository } from './plans.repository';
 
-/** Use cases of the plan catalogue. */
+/** Use cases of the plan catalogue; every change is audited with the plan before and after. */
 export class PlanService {
   private readonly planRepository: PlanRepository;
+  private readonly auditService: AuditService;
 
-  constructor({ planRepository }: { planRepository: PlanRepository }) {
+  constructor({ planRepository, auditService }: { planRepository: PlanRepository; auditService: AuditService }) {
     this.planRepository = planRepository;
+    this.auditService = auditService;
   }
 
   listActive(page: PageRequest): Promise<Page<Plan>> {
@@ -20,17 +23,23 @@ export class PlanService {
     return plan;
   }
 
-  create(plan: NewPlan): Promise<Plan> {
-    return this.planRepository.create(plan);
+  async create(plan: NewPlan): Promise<Plan> {
+    const created = await this.planRepository.create(plan);
+    await this.auditService.record({ action: 'plan.created', entityType: 'plan', entityId: created.id, newValue: created });
+    return created;
   }
 
   async update(id: string, changes: PlanChanges): Promise<Plan> {
+    const before = await this.get(id);
     const plan = await this.planRepository.update(id, changes);
     if (!plan) throw new NotFoundError('Plan');
+    await this.auditService.record({ action: 'plan.updated', entityType: 'plan', entityId: id, oldValue: before, newValue: plan });
     return plan;
   }
 
   async delete(id: string): Promise<void> {
+    const before = await this.get(id);
     if (!(await this.planRepository.delete(id))) throw new NotFoundError('Plan');
+    await this.auditService.record({ action: 'plan.deleted', entityType: 'plan', entityId: id, oldValue: before });
   }
 }

@@ -1,27 +1,151 @@
 import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { decryptSecret } from '../../shared/secrets';
-import type { AdminRecord } from '../admins/admins.repository';
-import { spendBackupCode } from './backup-codes';
+import type { PasswordHasher } from '../../infrastructure/password-hasher';
+import { redisKey } from '../../infrastructure/redis/redis';
+import { ConflictError, InvalidCredentialsError, NotFoundError } from '../../shared/errors';
+import { decryptSecret, encryptSecret } from '../../shared/secrets';
+import type { AdminRecord, AdminRepository } from '../admins/admins.repository';
+import type { AuditService } from '../audit/audit.service';
+import type { LoginThrottle } from '../auth/login-throttle';
+import { newBackupCodes, spendBackupCode } from './backup-codes';
 import type { Totp } from './totp';
 
-/** Second-factor checks and the 2FA life cycle (setup, enable, disable) of an admin. */
+/**
+ * A secret from POST /2fa/setup waits here (encrypted, in Redis) until a code from it is verified;
+ * only then does it become the admin's secret in admin_users. So admin_users.totp_secret_encrypted
+ * always means "the active secret", and an abandoned setup simply expires.
+ */
+export const PENDING_SETUP_TTL_SECONDS = 600;
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  backup_codes_left: number;
+}
+
+/** Proof for turning 2FA off: a current code (TOTP or backup) or the account password. */
+export type DisableProof = { code: string; password?: undefined } | { password: string; code?: undefined };
+
+/**
+ * Second-factor checks and the 2FA life cycle (setup, enable, disable) of an admin.
+ *
+ * Wrong codes and passwords given here count as failed logins of the account (LoginThrottle), so
+ * that these routes cannot be used to guess the password or a code past the login lock-out.
+ * Every change and every refusal is audited, never with a secret, code or password.
+ */
 export class TwoFactorService {
-  private readonly db: Knex;
-  private readonly totp: Totp;
+  private readonly deps: {
+    db: Knex;
+    redis: Redis;
+    totp: Totp;
+    config: Config;
+    adminRepository: AdminRepository;
+    auditService: AuditService;
+    passwordHasher: PasswordHasher;
+    loginThrottle: LoginThrottle;
+  };
   private readonly encryptionKey: Buffer;
 
-  constructor({ db, totp, config }: { db: Knex; totp: Totp; config: Config }) {
-    this.db = db;
-    this.totp = totp;
-    this.encryptionKey = config.dataEncryptionKey;
+  constructor(deps: TwoFactorService['deps']) {
+    this.deps = deps;
+    this.encryptionKey = deps.config.dataEncryptionKey;
+  }
+
+  /** A new secret, pending until verified; a second setup before that replaces the first. */
+  async setup(adminId: string): Promise<{ secret: string; otpauth_uri: string }> {
+    const { totp, redis, auditService } = this.deps;
+    const admin = await this.adminOf(adminId);
+    if (admin.totp_enabled) throw new ConflictError('Two-factor');
+    const secret = totp.newSecret();
+    await redis.set(this.pendingKey(admin.id), encryptSecret(secret, this.encryptionKey), 'EX', PENDING_SETUP_TTL_SECONDS);
+    await auditService.record({ action: 'two_factor.setup_started', entityType: 'admin', entityId: admin.id });
+    return { secret, otpauth_uri: totp.uri(secret, admin.login) };
+  }
+
+  /** A code of the pending secret turns 2FA on; answers the backup codes, shown this once. */
+  async enable(adminId: string, code: string): Promise<{ backup_codes: string[] }> {
+    const { db, redis, totp, auditService, loginThrottle } = this.deps;
+    const admin = await this.adminOf(adminId);
+    if (admin.totp_enabled) throw new ConflictError('Two-factor');
+    await loginThrottle.assertNotLocked(admin.login);
+    const sealed = await redis.get(this.pendingKey(admin.id));
+    if (!sealed) throw new NotFoundError('Two-factor setup');
+    if (!(await totp.accept(admin.id, decryptSecret(sealed, this.encryptionKey), code.trim()))) {
+      return this.refuse(admin, 'two_factor.enable_failed');
+    }
+
+    const { codes, hashes } = newBackupCodes();
+    const enabled = await db.transaction(async (trx) => {
+      // Only if still off: of two concurrent verifications, one enables and the other conflicts.
+      const updated = await trx('admin_users')
+        .where({ id: admin.id, totp_enabled: false })
+        .update({ totp_secret_encrypted: sealed, totp_enabled: true, backup_code_hashes: hashes });
+      if (updated === 0) return false;
+      await auditService.record({ action: 'two_factor.enabled', entityType: 'admin', entityId: admin.id }, trx);
+      return true;
+    });
+    if (!enabled) throw new ConflictError('Two-factor');
+    await redis.del(this.pendingKey(admin.id));
+    return { backup_codes: codes };
+  }
+
+  /** Checks (and spends) a TOTP code of the caller: for confirming a sensitive step. */
+  async validate(adminId: string, code: string): Promise<{ valid: boolean }> {
+    const { totp, auditService, loginThrottle } = this.deps;
+    const admin = await this.adminOf(adminId);
+    if (!admin.totp_enabled || !admin.totp_secret_encrypted) throw new NotFoundError('Two-factor');
+    await loginThrottle.assertNotLocked(admin.login);
+    const valid = await totp.accept(admin.id, decryptSecret(admin.totp_secret_encrypted, this.encryptionKey), code.trim());
+    if (!valid) await loginThrottle.recordFailure(admin.login);
+    await auditService.record({ action: 'two_factor.validated', entityType: 'admin', entityId: admin.id, newValue: { valid } });
+    return { valid };
+  }
+
+  async disable(adminId: string, proof: DisableProof): Promise<void> {
+    const { db, redis, passwordHasher, auditService, loginThrottle } = this.deps;
+    const admin = await this.adminOf(adminId);
+    if (!admin.totp_enabled) throw new NotFoundError('Two-factor');
+    await loginThrottle.assertNotLocked(admin.login);
+    const method = proof.password !== undefined ? 'password' : 'code';
+    const proven =
+      proof.password !== undefined ? await passwordHasher.verify(proof.password, admin.password_hash) : await this.verifyLoginCode(admin, proof.code);
+    if (!proven) return this.refuse(admin, 'two_factor.disable_failed', { method });
+
+    await db.transaction(async (trx) => {
+      await trx('admin_users').where({ id: admin.id }).update({ totp_enabled: false, totp_secret_encrypted: null, backup_code_hashes: [] });
+      await auditService.record({ action: 'two_factor.disabled', entityType: 'admin', entityId: admin.id, newValue: { method } }, trx);
+    });
+    await redis.del(this.pendingKey(admin.id));
+  }
+
+  async status(adminId: string): Promise<TwoFactorStatus> {
+    const admin = await this.adminOf(adminId);
+    return { enabled: admin.totp_enabled, backup_codes_left: admin.totp_enabled ? admin.backup_code_hashes.length : 0 };
   }
 
   /** A login's second factor: a fresh TOTP code, or an unused backup code (which is then spent). */
   async verifyLoginCode(admin: AdminRecord, code: string): Promise<boolean> {
     if (!admin.totp_enabled || !admin.totp_secret_encrypted) return false;
     const secret = decryptSecret(admin.totp_secret_encrypted, this.encryptionKey);
-    if (await this.totp.accept(admin.id, secret, code.trim())) return true;
-    return spendBackupCode(this.db, admin.id, code);
+    if (await this.deps.totp.accept(admin.id, secret, code.trim())) return true;
+    if (!(await spendBackupCode(this.deps.db, admin.id, code))) return false;
+    await this.deps.auditService.record({ action: 'two_factor.backup_code_used', adminId: admin.id, entityType: 'admin', entityId: admin.id });
+    return true;
+  }
+
+  private async adminOf(adminId: string): Promise<AdminRecord> {
+    const admin = await this.deps.adminRepository.findById(adminId);
+    if (!admin) throw new NotFoundError('Admin');
+    return admin;
+  }
+
+  private async refuse(admin: AdminRecord, action: string, details?: Record<string, unknown>): Promise<never> {
+    await this.deps.loginThrottle.recordFailure(admin.login);
+    await this.deps.auditService.record({ action, entityType: 'admin', entityId: admin.id, newValue: details });
+    throw new InvalidCredentialsError(action);
+  }
+
+  private pendingKey(adminId: string): string {
+    return redisKey(this.deps.config, '2fa-pending', adminId);
   }
 }

@@ -1,0 +1,30 @@
+import Joi from 'joi';
+import { pageQueryKeys, pageSchema } from '../../shared/pagination';
+
+export const auditLogQuery = Joi.object({
+  ...pageQueryKeys,
+  admin_id: Joi.string().guid(),
+  action: Joi.string().trim().min(1).max(100),
+  entity_type: Joi.string().trim().min(1).max(100),
+  from: Joi.date().iso().description('Inclusive lower bound of created_at'),
+  to: Joi.date()
+    .iso()
+    .when('from', { is: Joi.exist(), then: Joi.date().min(Joi.ref('from')) })
+    .description('Exclusive upper bound of created_at; not before `from`'),
+});
+
+export const auditEntrySchema = Joi.object({
+  id: Joi.string().guid(),
+  admin_id: Joi.string().guid().allow(null),
+  action: Joi.string(),
+  entity_type: Joi.string().allow(null),
+  entity_id: Joi.string().allow(null),
+  old_value: Joi.any().description('The entity before the change, secrets removed'),
+  new_value: Joi.any().description('The entity after the change, secrets removed'),
+  ip: Joi.string().allow(null),
+  user_agent: Joi.string().allow(null),
+  request_id: Joi.string().allow(null),
+  created_at: Joi.date().iso(),
+});
+
+export const auditPageSchema = pageSchema(auditEntrySchema);

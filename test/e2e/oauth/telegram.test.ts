@@ -1,0 +1,145 @@
+import { asValue } from 'awilix';
+import { expect } from 'chai';
+import { createAdmin } from '../../support/fixtures';
+import { createTestApp, type TestApp } from '../../support/test-app';
+import vectors from '../../vectors/signatures.json';
+import { nowSeconds, signWidget, type WidgetFields } from './telegram-widget';
+
+const REFUSED = { detail: 'Invalid credentials' };
+
+describe('oauth: Telegram login widget link and login', function () {
+  this.timeout(30_000);
+  let t: TestApp;
+  let botToken: string;
+
+  before(async () => {
+    t = await createTestApp();
+    botToken = t.container.cradle.config.telegram.botToken;
+  });
+  after(() => t.close());
+  beforeEach(() => t.reset());
+
+  async function signedIn(overrides: Parameters<typeof createAdmin>[1] = {}) {
+    const admin = await createAdmin(t.container, overrides);
+    const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
+    expect(res.status).to.equal(200);
+    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+  }
+
+  const widget = (overrides: WidgetFields = {}) =>
+    signWidget({ id: 424242, first_name: 'Alice', username: 'alice_tg', auth_date: nowSeconds(), ...overrides }, botToken);
+
+  const linkWith = (auth: Record<string, string>, payload: WidgetFields) => t.http.post('/api/v1/oauth/telegram/callback').set(auth).send(payload);
+  const loginWith = (payload: WidgetFields) => t.http.post('/api/v1/auth/oauth/telegram/login').send(payload);
+
+  it('when authorize is called, then it answers the Telegram login URL for this bot and a state', async () => {
+    const res = await t.http.get('/api/v1/oauth/telegram/authorize');
+    expect(res.status).to.equal(200);
+    const url = new URL(res.body.authorize_url as string);
+    expect(url.origin).to.equal('https://oauth.telegram.org');
+    expect(url.searchParams.get('bot_id')).to.equal(botToken.split(':')[0]);
+    expect(url.searchParams.get('origin')).to.equal('http://admin.test');
+    expect(res.body.state).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(res.text).not.to.include(botToken.split(':')[1]);
+  });
+
+  it('when an admin links Telegram with signed widget data, then that Telegram account signs in as the admin', async () => {
+    const { admin, auth } = await signedIn();
+    const linked = await linkWith(auth, widget());
+    expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
+    expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '424242', provider_username: 'alice_tg' });
+
+    // As strings, as a page may forward them, with a photo this time: still the same account.
+    const login = await loginWith(widget({ id: '424242', auth_date: String(nowSeconds()), photo_url: 'https://t.me/i/userpic/320/a.jpg' }));
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    expect(String(login.headers['set-cookie'])).to.include('refresh_token=');
+    const me = await t.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${login.body.access_token as string}`);
+    expect(me.body.id).to.equal(admin.id);
+
+    const actions = (await t.container.cradle.db('audit_logs').where({ admin_id: admin.id })).map((entry: { action: string }) => entry.action);
+    expect(actions).to.include.members(['oauth.linked', 'auth.login_succeeded']);
+  });
+
+  it('when auth_date is more than a day old or too far in the future, then link and login are refused', async () => {
+    const { auth } = await signedIn();
+    const stale = widget({ auth_date: nowSeconds() - 86_400 - 60 });
+    expect((await linkWith(auth, stale)).body).to.deep.equal(REFUSED);
+    expect((await linkWith(auth, widget({ auth_date: nowSeconds() + 3600 }))).status).to.equal(401);
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    const staleLogin = await loginWith(stale);
+    expect(staleLogin.status).to.equal(401);
+    expect(staleLogin.body).to.deep.equal(REFUSED);
+  });
+
+  it('when a signed field is changed, added or the hash is forged, then it is refused', async () => {
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    const good = widget();
+    expect((await loginWith({ ...good, username: 'mallory' })).status).to.equal(401);
+    expect((await loginWith({ ...good, id: 1 })).status).to.equal(401);
+    expect((await loginWith({ ...good, last_name: 'Smith' })).status).to.equal(401);
+    expect((await loginWith({ ...good, hash: signWidget({ id: 424242, auth_date: nowSeconds() }, 'another:bot-token').hash })).status).to.equal(401);
+    // A field Telegram might add later takes part in the hash like the others.
+    expect((await loginWith(widget({ allows_write_to_pm: 'true' }))).status).to.equal(200);
+    expect((await loginWith(good)).status).to.equal(200);
+  });
+
+  it('when the body is not widget data, then it is 422', async () => {
+    const res = await loginWith({ id: 424242, auth_date: nowSeconds() });
+    expect(res.status).to.equal(422);
+    expect(res.body.detail[0].loc).to.deep.equal(['body', 'hash']);
+    expect((await loginWith({ ...widget(), hash: 'zz' })).status).to.equal(422);
+  });
+
+  it('when a state is sent along, then it must be one we issued, and it is spent', async () => {
+    const { auth } = await signedIn();
+    const state = (await t.http.get('/api/v1/oauth/telegram/authorize')).body.state as string;
+    expect((await linkWith(auth, { ...widget(), state })).status).to.equal(200);
+    expect((await loginWith({ ...widget(), state })).status).to.equal(401);
+    const githubState = (await t.http.get('/api/v1/oauth/github/authorize')).body.state as string;
+    expect((await loginWith({ ...widget(), state: githubState })).status).to.equal(401);
+  });
+
+  it('when the Telegram account is linked to another admin or to nobody, then 409 / 401', async () => {
+    const first = await signedIn();
+    const second = await signedIn();
+    expect((await linkWith(first.auth, widget())).status).to.equal(200);
+    const taken = await linkWith(second.auth, widget());
+    expect(taken.status).to.equal(409);
+    expect(taken.body).to.deep.equal({ detail: 'OAuth account already exists' });
+    const stranger = await loginWith(widget({ id: 777, username: 'stranger' }));
+    expect(stranger.status).to.equal(401);
+    expect(stranger.body).to.deep.equal(REFUSED);
+  });
+
+  it('when Telegram is unlinked, then the account no longer signs in', async () => {
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await t.http.delete('/api/v1/oauth/telegram').set(auth)).status).to.equal(204);
+    expect((await loginWith(widget())).status).to.equal(401);
+    expect((await t.http.delete('/api/v1/oauth/telegram').set(auth)).status).to.equal(404);
+  });
+
+  it('when the published vector is sent, then the real clock refuses it as stale and a clock fixed at its time accepts it', async () => {
+    const vector = vectors.telegram_login_widget;
+    const payload = { ...vector.fields, hash: vector.hash };
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, payload)).status).to.equal(401);
+
+    const atVectorTime = { now: () => (Number(vector.fields.auth_date) + 120) * 1000 };
+    const fixed = await createTestApp({}, (container) => container.register({ clock: asValue(atVectorTime) }));
+    try {
+      const admin = await createAdmin(fixed.container);
+      const login = await fixed.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
+      const linked = await fixed.http
+        .post('/api/v1/oauth/telegram/callback')
+        .set('Authorization', `Bearer ${login.body.access_token as string}`)
+        .send(payload);
+      expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
+      expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '123456789', provider_username: 'alice_admin' });
+      expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(200);
+    } finally {
+      await fixed.close();
+    }
+  });
+});
