@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { buildContainer, type AppContainer } from './container';
 import { loadConfigOrExit, type Config } from './config';
+import { answerClientError, MAX_HEADER_BYTES, MAX_HEADERS_COUNT } from './http/input-limits';
 import { waitUntilReady } from './infrastructure/redis/wait-until-ready';
 
 /** The API process: listens, and on SIGTERM/SIGINT drains in-flight requests before exiting. */
@@ -18,12 +19,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const container = buildContainer(config);
   const { logger, redis } = container.cradle;
   if (!(await waitUntilReady(redis, 3000))) logger.warn('redis not reachable at start-up; serving as not ready');
-  const server = http.createServer(createApp(container));
+  // The request line counts towards maxHeaderSize: this bounds the URL as well as the headers.
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(container));
   // Slow clients cannot hold sockets for ever; keep-alive stays shorter than typical proxies' own.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  server.maxHeadersCount = 100;
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
+  answerClientError(server, logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -32,10 +35,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   logger.info('api listening', { port, env: config.env });
 
+  // Responses written while draining say `Connection: close`: a keep-alive client must not reuse a
+  // connection that is going away, and the drain must not wait out keepAliveTimeout for it.
+  let draining = false;
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down: draining in-flight requests');
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;

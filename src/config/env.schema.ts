@@ -26,6 +26,15 @@ const trustProxy = Joi.string().custom((value: string, helpers) => {
   return valid ? value : helpers.error('any.invalid');
 });
 
+/** Exact browser origins (`scheme://host[:port]`, no path: a browser's Origin never has one), or `*`. */
+const corsOrigins = Joi.string()
+  .allow('')
+  .custom((value: string, helpers) => {
+    const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+    const valid = origins.every((origin) => origin === '*' || /^https?:\/\/[^/?#\s*]+$/.test(origin));
+    return valid ? value : helpers.error('any.invalid');
+  });
+
 const bool = Joi.boolean().truthy('1', 'yes').falsy('0', 'no');
 const port = Joi.number().integer().min(0).max(65535);
 
@@ -50,10 +59,11 @@ export const envSchema = Joi.object({
   HASH_POOL_THREADS: Joi.number().integer().min(1).max(64),
   HASH_POOL_MAX_QUEUE: Joi.number().integer().min(1).default(200),
 
-  CORS_ORIGINS: Joi.string().allow('').default(''),
+  CORS_ORIGINS: corsOrigins.default(''),
   TRUST_PROXY: trustProxy.default('false'),
   BODY_LIMIT: Joi.string().pattern(/^\d+(b|kb|mb)$/i).default('100kb'),
-  RATE_LIMIT_ENABLED: bool.default(true),
+  // Rate limiting can be switched off only outside production.
+  RATE_LIMIT_ENABLED: bool.default(true).when('NODE_ENV', { is: 'production', then: Joi.valid(true) }),
   RATE_LIMIT_WINDOW: duration.default('60s'),
   RATE_LIMIT_GLOBAL_MAX: Joi.number().integer().min(1).default(100),
   RATE_LIMIT_AUTH_MAX: Joi.number().integer().min(1).default(5),

@@ -9,7 +9,9 @@ import { validateRequest } from './validation';
 export type RouteMiddlewareFor = (route: RouteDefinition) => RequestHandler[];
 
 const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (typeIs.hasBody(req) && !typeIs(req, ['application/json'])) {
+  // `Content-Length: 0` (what most clients send on a bodiless POST) is no body, not a wrong type.
+  const hasContent = typeIs.hasBody(req) && req.headers['content-length'] !== '0';
+  if (hasContent && !typeIs(req, ['application/json'])) {
     throw new UnsupportedMediaTypeError('Body must be JSON');
   }
   // A write with no body at all is validated as an empty object, so required fields say so.

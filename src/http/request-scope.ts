@@ -28,7 +28,10 @@ export function requestScope(container: AwilixContainer<Cradle>): RequestHandler
     const dispose = () => {
       if (disposed) return;
       disposed = true;
-      void scope.dispose();
+      // A failing disposer must not become an unhandled rejection (which ends the process).
+      scope.dispose().catch((error: unknown) => {
+        container.cradle.logger.error('request scope disposal failed', { error, request_id: requestId });
+      });
     };
     res.once('finish', dispose);
     res.once('close', dispose);

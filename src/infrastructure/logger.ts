@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { RequestContextStore } from '../shared/request-context';
 
 /** Keys whose values never reach a log line, wherever they sit in the logged object. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|signature|api[-_]?key|totp|backup[-_]?codes?|^code$/i;
+const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|signature|api[-_]?key|(private|encryption)[-_]?key|totp|backup[-_]?codes?|^code$/i;
 const REDACTED = '[redacted]';
 const MAX_DEPTH = 6;
 

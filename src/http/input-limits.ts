@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type RequestHandler } from 'express';
+import type { Logger } from '../infrastructure/logger';
+import { RequestValidationError } from '../shared/errors';
+import { API_PREFIX } from './route-table';
+
+/**
+ * Bounds on what a client may send, so that no request costs more than a fixed amount to refuse:
+ * - request line + headers: MAX_HEADER_BYTES in total (this bounds the URL too) and at most
+ *   MAX_HEADERS_COUNT headers, enforced by Node's parser (server.ts); an overflow is answered
+ *   431 in our error shape by `answerClientError`;
+ * - query string: at most MAX_QUERY_PARAMETERS `name=value` pairs (422 beyond), checked on the raw
+ *   string before anything parses it. The 'simple' query parser turns `?a=1&a=2` into an array,
+ *   which every Joi query schema refuses where it expects a scalar (422), and this bound keeps such
+ *   arrays short whatever the route;
+ * - JSON body: BODY_LIMIT (413), JSON only where a route declares a body (415, in mount-routes).
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
+export const MAX_HEADERS_COUNT = 100;
+export const MAX_QUERY_PARAMETERS = 64;
+
+const WEBHOOK_PREFIX = `${API_PREFIX}/webhooks/`;
+
+export const boundedQuery: RequestHandler = (req, _res, next) => {
+  const url = req.url;
+  const start = url.indexOf('?');
+  if (start === -1) return next();
+  let pairs = 1;
+  for (let at = url.indexOf('&', start); at !== -1; at = url.indexOf('&', at + 1)) {
+    pairs += 1;
+    if (pairs > MAX_QUERY_PARAMETERS) {
+      throw new RequestValidationError([
+        { loc: ['query'], msg: `at most ${MAX_QUERY_PARAMETERS} query parameters are accepted`, type: 'query.parameters.max' },
+      ]);
+    }
+  }
+  next();
+};
+
+/** JSON bodies up to `limit`; webhook routes also keep the exact bytes for their signature check. */
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({
+    limit,
+    type: 'application/json',
+    verify: (req: IncomingMessage & { rawBody?: Buffer }, _res, buffer) => {
+      if (req.url?.startsWith(WEBHOOK_PREFIX)) req.rawBody = buffer;
+    },
+  });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'Request header fields too large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'Request timeout' },
+};
+const BAD_REQUEST = { status: 400, detail: 'Bad request' };
+
+/**
+ * What Node's HTTP parser refuses never reaches Express (there is no request yet), so it cannot go
+ * through the error handler: answer it here, in the same `{"detail"}` shape, with a request id.
+ */
+export function answerClientError(server: Server, logger: Logger): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const writable = socket.writable && !(socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+    if (error.code === 'ECONNRESET' || !writable) {
+      socket.destroy();
+      return;
+    }
+    const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? BAD_REQUEST;
+    const requestId = randomUUID();
+    logger.debug('request refused by the HTTP parser', { status, error_code: error.code, request_id: requestId });
+    const body = JSON.stringify({ detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-ID: ${requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  });
+}
