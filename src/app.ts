@@ -47,7 +47,9 @@ export function createApp(container: AppContainer, options: CreateAppOptions = {
   if (limits.general) app.use(limits.general);
 
   app.use(mountRoutes(options.routeGroups ?? declaredRouteGroups, limits.forRoute));
-  if (config.http.docsEnabled) app.use('/docs', swaggerUi.serve);
+  // serveFiles, not serve: its init script must point at /openapi.json in every process, not only
+  // in one that happened to render the page first.
+  if (config.http.docsEnabled) app.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '/openapi.json' } }));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ logger }));

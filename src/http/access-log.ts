@@ -21,6 +21,8 @@ export function accessLog({ logger, metrics }: { logger: Logger; metrics: Metric
       // A connection closed before the response was sent has no status of its own: 499, as nginx says.
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
       metrics.httpRequestDuration.observe({ method: req.method, route, status: String(status) }, seconds);
+      // winston would build the whole entry before its level filter drops it.
+      if (!logger.isLevelEnabled('http')) return;
       logger.http('request', {
         method: req.method,
         route,

@@ -9,7 +9,9 @@ const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /**
  * First middleware of every request: gives it an id (the client's when well-formed), its own
  * Awilix scope carrying the request context, and runs the rest of the chain inside that context
- * so every log line of the request carries the id. The scope is disposed when the response ends.
+ * so every log line of the request carries the id. The scope is created on first use of
+ * `req.container` (probes and requests the edge refuses never pay for one) and disposed when the
+ * response ends.
  */
 export function requestScope(container: AwilixContainer<Cradle>): RequestHandler {
   const store = container.cradle.requestContextStore;
@@ -19,14 +21,22 @@ export function requestScope(container: AwilixContainer<Cradle>): RequestHandler
     res.setHeader('X-Request-ID', requestId);
 
     const context: RequestContext = { requestId, ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') };
-    const scope = container.createScope();
-    scope.register({ requestContext: asValue(context) });
-    req.container = scope;
+    let scope: AwilixContainer<Cradle> | undefined;
+    let disposed = false;
+    Object.defineProperty(req, 'container', {
+      configurable: true,
+      get(): AwilixContainer<Cradle> {
+        if (!scope) {
+          scope = container.createScope();
+          scope.register({ requestContext: asValue(context) });
+        }
+        return scope;
+      },
+    });
     req.context = context;
 
-    let disposed = false;
     const dispose = () => {
-      if (disposed) return;
+      if (disposed || !scope) return;
       disposed = true;
       // A failing disposer must not become an unhandled rejection (which ends the process).
       scope.dispose().catch((error: unknown) => {

@@ -12,7 +12,7 @@ const MESSAGES_WITHOUT_VALUES: Joi.LanguageMessages = {
   'string.pattern.invert.name': '{{#label}} does not match the {{#name}} format',
 };
 
-const JOI_OPTIONS: Joi.ValidationOptions = {
+const JOI_PREFERENCES: Joi.ValidationOptions = {
   abortEarly: false,
   convert: true,
   messages: MESSAGES_WITHOUT_VALUES,
@@ -22,12 +22,13 @@ const JOI_OPTIONS: Joi.ValidationOptions = {
 /** Where a celebrate segment appears in our `loc`, FastAPI-style. */
 const LOCATION: Record<string, string> = { params: 'path', query: 'query', body: 'body', headers: 'header', cookies: 'cookie' };
 
+/** Preferences are attached once, when the route is mounted: passed per call, Joi would compile the messages on every request. */
 export function validateRequest(request: NonNullable<RouteDefinition['request']>): RequestHandler {
   const schema: SchemaOptions = {};
-  if (request.params) schema.params = request.params;
-  if (request.query) schema.query = request.query;
-  if (request.body) schema.body = request.body;
-  return celebrate(schema, JOI_OPTIONS);
+  if (request.params) schema.params = request.params.prefs(JOI_PREFERENCES);
+  if (request.query) schema.query = request.query.prefs(JOI_PREFERENCES);
+  if (request.body) schema.body = request.body.prefs(JOI_PREFERENCES);
+  return celebrate(schema);
 }
 
 export function fromCelebrateError(error: unknown): RequestValidationError | null {

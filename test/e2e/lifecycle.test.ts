@@ -147,6 +147,19 @@ describe('API process lifecycle (child process)', function () {
     expect(lines.find((line) => line.message === 'signal received')).to.include({ signal: 'SIGTERM' });
   });
 
+  it('when a fresh process is first asked for the docs init script, then it already points at /openapi.json', async () => {
+    // swagger-ui-express keeps page options in module state; a process that never rendered the
+    // page must still serve a working script (several API processes behind one balancer).
+    const port = await freePort();
+    api = startApiProcess(testEnv({ PORT: String(port), DOCS_ENABLED: 'true' }));
+    await waitForHealth(port, api);
+    const init = await fetch(`http://127.0.0.1:${port}/docs/swagger-ui-init.js`);
+    expect(init.status).to.equal(200);
+    expect(await init.text()).to.include('"url": "/openapi.json"');
+    api.child.kill('SIGTERM');
+    expect(await api.exited).to.equal(0);
+  });
+
   it('when SIGINT arrives on an idle server, then the process exits 0', async () => {
     const port = await freePort();
     api = startApiProcess(testEnv({ PORT: String(port), LOG_LEVEL: 'info' }));
