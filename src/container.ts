@@ -88,9 +88,8 @@ export function buildContainer(config: Config): AppContainer {
   container.register({
     config: asValue(config),
     requestContextStore: asClass(RequestContextStore).singleton(),
-    logger: asFunction(createLogger)
-      .singleton()
-      .disposer((logger) => logger.close()),
+    // No disposer: the logger must outlive every other disposer that may still log (knex, Redis).
+    logger: asFunction(createLogger).singleton(),
     metrics: asClass(Metrics).singleton(),
     db: asFunction(createKnex)
       .singleton()

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Knex } from 'knex';
 import { createApp } from './app';
 import { buildContainer, type AppContainer } from './container';
 import { loadConfigOrExit, type Config } from './config';
@@ -51,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger.info('shutting down: draining in-flight requests');
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      const deadlineAt = Date.now() + config.http.shutdownTimeoutMs;
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
@@ -63,12 +66,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
       });
       await Promise.race([drained, deadline]);
       clearTimeout(timer);
+      await waitForIdleDatabase(container.cradle.db, deadlineAt);
       logger.info('http server closed; closing pools');
       await container.dispose();
     })();
     return stopping;
   };
   return { container, server, port, stop };
+}
+
+/**
+ * A handler whose client hung up is still running after its socket closed: the server counts it
+ * as drained, but destroying the pool under it would turn its last queries into errors.
+ */
+async function waitForIdleDatabase(db: Knex, until: number): Promise<void> {
+  const pool = (db.client as { pool?: { numUsed(): number; numPendingAcquires(): number } }).pool;
+  while (pool && (pool.numUsed() > 0 || pool.numPendingAcquires() > 0) && Date.now() < until) {
+    await delay(20);
+  }
 }
 
 async function main(): Promise<void> {
