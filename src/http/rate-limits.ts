@@ -43,25 +43,28 @@ export function isExemptFromIpLimits(path: string): boolean {
 
 const IPV4_MAPPED = '::ffff:';
 const IPV6_MEMO_SIZE = 10_000;
-const ipv6Keys = new Map<string, string>();
 
 /**
  * The counter key of a request: its client IP, IPv6 reduced to its /64. IPv4 clients (plain, or
  * IPv4-mapped as a dual-stack socket reports them) take a fast path: ipKeyGenerator parses every
- * IPv6-looking address with a general-purpose library, which costs more than the rest of the limiter.
+ * IPv6-looking address with a general-purpose library, which costs more than the rest of the
+ * limiter, so IPv6 keys are memoised per app.
  */
-export function clientKey(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-  if (isIPv4(ip)) return ip;
-  if (ip.startsWith(IPV4_MAPPED) && isIPv4(ip.slice(IPV4_MAPPED.length))) return ip.slice(IPV4_MAPPED.length);
-  let key = ipv6Keys.get(ip);
-  if (key === undefined) {
-    key = ipKeyGenerator(ip, IPV6_SUBNET);
-    // Bounded: clients choose their IPv6 addresses, so the memo must not grow with them.
-    if (ipv6Keys.size >= IPV6_MEMO_SIZE) ipv6Keys.clear();
-    ipv6Keys.set(ip, key);
-  }
-  return key;
+export function createClientKey(): (req: Request) => string {
+  const ipv6Keys = new Map<string, string>();
+  return (req) => {
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (isIPv4(ip)) return ip;
+    if (ip.startsWith(IPV4_MAPPED) && isIPv4(ip.slice(IPV4_MAPPED.length))) return ip.slice(IPV4_MAPPED.length);
+    let key = ipv6Keys.get(ip);
+    if (key === undefined) {
+      key = ipKeyGenerator(ip, IPV6_SUBNET);
+      // Bounded: clients choose their IPv6 addresses, so the memo must not grow with them.
+      if (ipv6Keys.size >= IPV6_MEMO_SIZE) ipv6Keys.clear();
+      ipv6Keys.set(ip, key);
+    }
+    return key;
+  };
 }
 
 type LimiterName = 'general' | 'auth';
@@ -178,6 +181,7 @@ interface LimiterSettings {
 function createLimiter(
   { config, redis, logger }: { config: Config; redis: Redis; logger: Logger },
   { name, limit, failClosed }: LimiterSettings,
+  clientKey: (req: Request) => string,
 ): RequestHandler {
   const { windowMs } = config.rateLimit;
   const requestPropertyName = name === 'general' ? 'rateLimit' : 'authRateLimit';
@@ -227,8 +231,9 @@ export function createRateLimits(deps: { config: Config; redis: Redis; logger: L
   const { rateLimit: settings } = deps.config;
   if (!settings.enabled) return { general: null, forRoute: () => [] };
 
-  const generalLimiter = createLimiter(deps, { name: 'general', limit: settings.globalMax, failClosed: false });
-  const authLimiter = createLimiter(deps, { name: 'auth', limit: settings.authMax, failClosed: true });
+  const clientKey = createClientKey();
+  const generalLimiter = createLimiter(deps, { name: 'general', limit: settings.globalMax, failClosed: false }, clientKey);
+  const authLimiter = createLimiter(deps, { name: 'auth', limit: settings.authMax, failClosed: true }, clientKey);
   const general: RequestHandler = (req, res, next) => {
     if (isExemptFromIpLimits(req.path)) {
       next();

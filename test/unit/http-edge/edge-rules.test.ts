@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Request } from 'express';
 import { ConfigError, loadConfig } from '../../../src/config';
 import { boundedQuery, MAX_QUERY_PARAMETERS } from '../../../src/http/input-limits';
-import { clientKey, isExemptFromIpLimits } from '../../../src/http/rate-limits';
+import { createClientKey, isExemptFromIpLimits } from '../../../src/http/rate-limits';
 import { RequestValidationError } from '../../../src/shared/errors';
 import { testEnv } from '../../support/env';
 
@@ -42,6 +42,7 @@ describe('HTTP edge rules', () => {
   });
 
   describe('the counter key of a client', () => {
+    const clientKey = createClientKey();
     const key = (ip: string | undefined, remoteAddress = '192.0.2.9') => clientKey({ ip, socket: { remoteAddress } } as unknown as Request);
 
     it('when the client is IPv4 (plain or IPv4-mapped), then the key is its address', () => {
