@@ -40,10 +40,6 @@ export function startApiProcess(env: NodeJS.ProcessEnv, files: Record<string, st
   const configKeys = new Set(Object.keys((envSchema.describe() as { keys: Record<string, unknown> }).keys));
   const inherited: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!configKeys.has(key)) inherited[key] = value;
-  // Under nyc, its configuration says cwd ".": in the child's temporary directory that would leave
-  // the child uninstrumented and its coverage unwritten. Anchor it where nyc itself runs.
-  // (nyc copies its own NYC_CONFIG into every child; NYC_CONFIG_OVERRIDE is its way to amend it.)
-  if (process.env.NYC_CWD) inherited.NYC_CONFIG_OVERRIDE = JSON.stringify({ cwd: process.env.NYC_CWD });
   const child = spawn(execPath, args, { cwd, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -1,5 +1,8 @@
 import net from 'node:net';
 import { expect } from 'chai';
+import knex from 'knex';
+import { knexConfig } from '../../src/infrastructure/db/knex';
+import { testDatabaseUrl } from '../support/database';
 import { testEnv } from '../support/env';
 import { connectionRefused, freePort, startApiProcess, waitForHealth, type ApiProcess } from './api-process';
 
@@ -183,6 +186,33 @@ describe('API process lifecycle (child process)', function () {
     expect(await api.exited).to.equal(0);
     await client.waitFor(() => (client.closedWith !== undefined ? true : null)).catch(() => true);
     expect(client.closedWith === undefined, 'the idle connection was closed by the server').to.equal(false);
+  });
+
+  it('when a client hangs up while its handler still queries and SIGTERM arrives, then the pool closes only after the query, with no error', async () => {
+    const port = await freePort();
+    // One connection: the handler's second query waits for the pool, as under load.
+    api = startApiProcess(testEnv({ PORT: String(port), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '30s', DATABASE_POOL_MAX: '1' }));
+    await waitForHealth(port, api);
+    // Hold a lock the plans query must wait for: its handler is then busy in the database.
+    const db = knex(knexConfig({ url: testDatabaseUrl(), poolMax: 1 }));
+    const trx = await db.transaction();
+    try {
+      await trx.raw('LOCK TABLE subscription_plans IN ACCESS EXCLUSIVE MODE');
+      const client = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => client.once('connect', resolve));
+      client.write(`GET /api/v1/plans HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      client.destroy();
+      api.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(api.child.exitCode, 'still waiting for the busy handler').to.equal(null);
+    } finally {
+      await trx.commit();
+      await db.destroy();
+    }
+    expect(await api.exited).to.equal(0);
+    expect(api.stdout()).to.not.include('request failed');
+    expect(api.stdout()).to.not.include('knex warning');
   });
 
   it('when a request is still unfinished at the shutdown deadline, then its connection is closed and the process still exits 0', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,9 +28,6 @@ describe('admins: npm run admin:create', function () {
     t = await createTestApp();
     // No .env of a developer's checkout can leak in: the child runs in an empty directory.
     cwd = mkdtempSync(path.join(tmpdir(), 'admin-create-'));
-    // Under `npm test`, nyc instruments the child too and writes its coverage to <child cwd>/.nyc_output
-    // (.nycrc.json says "cwd": "."): lead it to the run's real directory.
-    if (process.env.NYC_CONFIG) symlinkSync(path.resolve('.nyc_output'), path.join(cwd, '.nyc_output'));
   });
   after(async () => {
     rmSync(cwd, { recursive: true, force: true });
