@@ -37,7 +37,6 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
     headers: () => ({ 'WWW-Authenticate': 'Bearer' }),
   },
   invalid_credentials: { status: 401, detail: fixed('Invalid credentials') },
-  two_factor_required: { status: 401, detail: fixed('Two-factor code required') },
   csrf_rejected: { status: 403, detail: fixed('Cross-site request refused') },
   permission_denied: { status: 403, detail: fixed('Insufficient permissions') },
   not_found: { status: 404, detail: (e) => `${(e as NotFoundError).entity} not found` },

@@ -1,5 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, InternalError, MalformedJsonError, PayloadTooLargeError, RouteNotFoundError, UnsupportedMediaTypeError } from '../shared/errors';
+import {
+  AppError,
+  InternalError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  RequestValidationError,
+  RouteNotFoundError,
+  UnsupportedMediaTypeError,
+} from '../shared/errors';
+import { isDataException } from '../infrastructure/db/pg-errors';
 import { asUnavailability } from '../infrastructure/unavailability';
 import type { Logger } from '../infrastructure/logger';
 import { renderError } from './error-catalog';
@@ -23,6 +32,10 @@ export function toAppError(error: unknown): AppError {
   const bodyType = (error as { type?: string } | null)?.type;
   const bodyError = bodyType ? BODY_PARSER_ERRORS[bodyType] : undefined;
   if (bodyError) return bodyError();
+  // A value validation let through but PostgreSQL cannot store or compare: still the client's input.
+  if (isDataException(error)) {
+    return new RequestValidationError([{ loc: ['request'], msg: 'a value is out of range or not representable', type: 'value.unstorable' }]);
+  }
   return asUnavailability(error) ?? new InternalError('Unexpected error', { cause: error });
 }
 

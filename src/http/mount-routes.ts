@@ -35,7 +35,7 @@ export function mountRoutes(groups: readonly RouteGroup[], extrasFor: RouteMiddl
       const guard = accessGuard(route.access);
       if (guard) chain.push(guard);
       if (route.request?.body) chain.push(requireJsonBody);
-      if (route.request) chain.push(validateRequest(route.request));
+      if (route.request) chain.push(...validateRequest(route.request));
       chain.push(async (req, res) => route.handler(req, res));
       router[route.method](template, ...chain);
     }

@@ -58,6 +58,7 @@ function responses(route: RouteDefinition): Record<string, unknown> {
 function operation(route: RouteDefinition): Operation {
   const op: Operation = {
     summary: route.summary,
+    ...(route.description === undefined ? {} : { description: route.description }),
     tags: [...route.tags],
     operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     parameters: parameters(route),

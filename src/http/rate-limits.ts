@@ -28,8 +28,6 @@ import type { RouteMiddlewareFor } from './mount-routes';
  *   cannot be used to guess passwords without limit.
  */
 export const IPV6_SUBNET = 64;
-/** A Redis that accepts the connection but does not answer must not hold requests: fail after this. */
-export const STORE_TIMEOUT_MS = 500;
 /** Retry-After of the 503 the auth limiter answers while Redis is away (it reconnects within 2 s). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
@@ -75,15 +73,6 @@ interface StoreSettings {
   limiter: LimiterName;
   failClosed: boolean;
   logger: Logger;
-  timeoutMs: number;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate limit store: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -100,8 +89,8 @@ export class EdgeRedisStore extends RedisStore {
   constructor({ redis, prefix, ...settings }: StoreSettings) {
     super({
       prefix,
-      sendCommand: (command: string, ...args: string[]) =>
-        withTimeout(redis.call(command, ...args) as Promise<RedisReply>, settings.timeoutMs),
+      // A stalled Redis fails the call within the client's commandTimeout (src/infrastructure/redis).
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
     });
     this.settings = settings;
   }
@@ -195,7 +184,6 @@ function createLimiter(
       limiter: name,
       failClosed,
       logger,
-      timeoutMs: STORE_TIMEOUT_MS,
     }),
     keyGenerator: clientKey,
     // draft-8: `RateLimit` and `RateLimit-Policy` carry one named item per limiter, so the general

@@ -23,6 +23,8 @@ export interface RouteDefinition {
   /** Express syntax (`/plans/:id`), relative to the group's prefix. */
   readonly path: string;
   readonly summary: string;
+  /** Longer prose for the OpenAPI operation, when the summary cannot say enough (CommonMark). */
+  readonly description?: string;
   readonly tags: readonly string[];
   readonly access: Access;
   /** Credential endpoints get the strict per-IP limiter on top of the general one. */

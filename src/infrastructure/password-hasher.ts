@@ -69,9 +69,19 @@ export class PasswordHasher {
    * login" cannot be told from "wrong password" by timing.
    */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
+    // A failed attempt (pool saturated) must not be remembered, or every later unknown login would
+    // fail the same way and stand out from a wrong password.
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex')).catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
     await this.verify(password, await this.dummyHash);
     return false;
+  }
+
+  /** Whether a stored hash was made at the configured cost (`$2b$12$...`). */
+  isAtCurrentCost(hash: string): boolean {
+    return Number(/^\$2[aby]\$(\d{2})\$/.exec(hash)?.[1]) === this.cost;
   }
 
   /** Worker threads hashing in parallel: the login ceiling is this times one thread's rate. */

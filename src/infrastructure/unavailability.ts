@@ -18,7 +18,7 @@ interface ErrorLike {
 function component(error: ErrorLike): string | null {
   const { name = '', code = '', message = '' } = error;
   if (name === 'KnexTimeoutError' || PG_UNAVAILABLE.test(code) || /Connection terminated/.test(message)) return 'database';
-  if (name === 'MaxRetriesPerRequestError' || /enableOfflineQueue|Connection is closed|Stream isn't writeable/.test(message)) {
+  if (name === 'MaxRetriesPerRequestError' || /enableOfflineQueue|Connection is closed|Stream isn't writeable|Command timed out/.test(message)) {
     return 'redis';
   }
   if (/Task queue is at limit|queue is full/i.test(message)) return 'password hashing';

@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'invalid_token'
   | 'invalid_credentials'
-  | 'two_factor_required'
   | 'csrf_rejected'
   | 'permission_denied'
   | 'not_found'
@@ -32,8 +31,6 @@ export interface ValidationIssue {
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
-  /** Catastrophic errors mean the process itself is suspect; the server logs them at error level. */
-  readonly isCatastrophic: boolean = false;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -66,10 +63,6 @@ export class InvalidTokenError extends AppError {
 
 export class InvalidCredentialsError extends AppError {
   readonly code = 'invalid_credentials';
-}
-
-export class TwoFactorRequiredError extends AppError {
-  readonly code = 'two_factor_required';
 }
 
 export class CsrfRejectedError extends AppError {
@@ -160,5 +153,4 @@ export class ServiceUnavailableError extends AppError {
 
 export class InternalError extends AppError {
   readonly code = 'internal';
-  override readonly isCatastrophic = true;
 }

@@ -50,10 +50,6 @@ export function hasPermission(role: Role, permission: Permission): boolean {
   return role === 'super_admin' || GRANTS[role].includes(permission);
 }
 
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
-
 /** Position in the hierarchy: used where an admin may only act on roles below their own. */
 export function roleRank(role: Role): number {
   return ROLES.indexOf(role);

@@ -4,13 +4,15 @@ import type { Logger } from '../logger';
 
 /**
  * The request-path Redis connection. Commands fail fast while Redis is away (no offline queue,
- * one retry) so a request answers 503 at once instead of hanging; the connection itself keeps
- * reconnecting in the background.
+ * one retry) or stalls (command timeout) so a request answers 503 at once instead of hanging;
+ * the connection itself keeps reconnecting in the background.
  */
 export function createRedis({ config, logger }: { config: Config; logger: Logger }): Redis {
   const redis = new Redis(config.redis.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A Redis that accepts the connection but stops answering must not hold requests either.
+    commandTimeout: 500,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });

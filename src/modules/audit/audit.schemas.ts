@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { instantSchema } from '../../shared/instant';
 import { pageQueryKeys, pageSchema } from '../../shared/pagination';
 
 export const auditLogQuery = Joi.object({
@@ -6,9 +7,8 @@ export const auditLogQuery = Joi.object({
   admin_id: Joi.string().guid(),
   action: Joi.string().trim().min(1).max(100),
   entity_type: Joi.string().trim().min(1).max(100),
-  from: Joi.date().iso().description('Inclusive lower bound of created_at'),
-  to: Joi.date()
-    .iso()
+  from: instantSchema.description('Inclusive lower bound of created_at'),
+  to: instantSchema
     .when('from', { is: Joi.exist(), then: Joi.date().min(Joi.ref('from')) })
     .description('Exclusive upper bound of created_at; not before `from`'),
 });

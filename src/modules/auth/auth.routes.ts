@@ -181,8 +181,14 @@ export const authRoutes: readonly RouteDefinition[] = [
     summary: 'Change the caller’s password; ends every other session',
     tags,
     access: 'authenticated',
+    // It checks a password: the strict per-IP limit applies, as to login.
+    credentialEndpoint: true,
     request: { body: changePasswordBody },
-    responses: { 204: { description: 'Changed' }, 401: { description: 'Current password wrong' } },
+    responses: {
+      204: { description: 'Changed' },
+      401: { description: 'Current password wrong' },
+      429: { description: 'Too many wrong passwords for this account' },
+    },
     handler: async (req, res) => {
       const { current_password, new_password } = req.body as { current_password: string; new_password: string };
       const principal = principalOf(req);

@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
 import { principalOf } from '../../http/access-guard';
-import { setSessionCookies } from '../auth/auth.cookies';
+import { ACCESS_COOKIE, readCookie, setSessionCookies } from '../auth/auth.cookies';
 import { loginResultSchema } from '../auth/auth.schemas';
 import type { LoginResult } from '../auth/auth.service';
 import type { OAuthProvider } from './oauth-state.store';
 import type { TelegramPayload } from './oauth.service';
-import { authorizeResultSchema, githubCodeBody, linkedAccountSchema, providerParams, telegramWidgetBody } from './oauth.schemas';
+import { authorizeResultSchema, githubCodeBody, linkedAccountSchema, providerParams, telegramLinkBody, telegramLoginBody } from './oauth.schemas';
 
 const tags = ['oauth'];
 
@@ -21,28 +21,66 @@ function sendLoginResult(req: Request, res: Response, result: LoginResult): void
   res.json({ access_token, refresh_token, token_type, expires_in });
 }
 
+/**
+ * The admin calling a public route that also serves admins: none when the request carries no
+ * credentials at all; credentials that are present must be good (the authenticator throws, 401),
+ * never silently ignored.
+ */
+async function optionalCaller(req: Request): Promise<string | undefined> {
+  if (req.get('authorization') === undefined && readCookie(req, ACCESS_COOKIE) === undefined) return undefined;
+  const principal = await req.container.cradle.authenticator.authenticate(req);
+  req.principal = principal;
+  req.context.adminId = principal.adminId;
+  return principal.adminId;
+}
+
+const STATE_BINDING =
+  'Public, but credentials are looked at when sent (Bearer header or access cookie). ' +
+  "With valid credentials the state is a **link** state bound to that admin: only that admin's " +
+  `callback (\`POST /oauth/{provider}/callback\`) accepts it. Without credentials it is a **login** state: ` +
+  'only `POST /auth/oauth/{provider}/login` accepts it. Credentials sent but invalid are 401, never a login state. ' +
+  'A state lives 10 minutes and is spent by its first use, whatever the outcome.';
+
 const authorizeRoute = (provider: OAuthProvider, summary: string): RouteDefinition => ({
   method: 'get',
   path: `/oauth/${provider}/authorize`,
   summary,
+  description: STATE_BINDING,
   tags,
   access: 'public',
-  responses: { 200: { description: 'Where to send the browser, and the state (valid 10 minutes, single use)', schema: authorizeResultSchema } },
+  responses: {
+    200: {
+      description: 'Where to send the browser, and the state (valid 10 minutes, single use; link state if authenticated, else login state)',
+      schema: authorizeResultSchema,
+    },
+    401: { description: 'Credentials sent but invalid or expired (Invalid or expired token)' },
+  },
   handler: async (req, res) => {
-    res.json(await req.container.cradle.oauthService.authorize(provider));
+    res.json(await req.container.cradle.oauthService.authorize(provider, await optionalCaller(req)));
   },
 });
 
-const refused = { description: 'Unknown or spent state, code or widget data refused, or (login) no active admin linked' };
+const refused = {
+  description:
+    'Invalid credentials: unknown, spent or mismatched state (wrong provider, a login state used to link or a link state ' +
+    'used to sign in, a link state issued to another admin), code or widget data refused, a Telegram payload already used ' +
+    'to sign in, or (login) no active admin linked',
+};
+const LINK_STATE =
+  "The state must come from `GET /oauth/{provider}/authorize` called with this same admin's credentials (a link state " +
+  'bound to the caller); a login state, or a link state issued to another admin, is refused (401) and spent.';
+const LOGIN_STATE =
+  'The state must come from `GET /oauth/{provider}/authorize` called without credentials (a login state); a link state is refused (401) and spent.';
 const upstream = { description: 'Upstream service unavailable' };
 
 export const oauthRoutes: readonly RouteDefinition[] = [
-  authorizeRoute('github', 'Start the GitHub authorization-code flow'),
-  authorizeRoute('telegram', 'Start a Telegram login (widget popup)'),
+  authorizeRoute('github', 'Start the GitHub authorization-code flow (sign-in, or linking when authenticated)'),
+  authorizeRoute('telegram', 'Start a Telegram login widget popup (sign-in, or linking when authenticated)'),
   {
     method: 'post',
     path: '/oauth/github/callback',
     summary: "Link the caller's GitHub account: the code and state GitHub sent back",
+    description: LINK_STATE,
     tags,
     access: 'authenticated',
     request: { body: githubCodeBody },
@@ -61,10 +99,11 @@ export const oauthRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/oauth/telegram/callback',
-    summary: "Link the caller's Telegram account: the login widget's fields",
+    summary: "Link the caller's Telegram account: the login widget's fields and a link state",
+    description: `${LINK_STATE} \`state\` is required here: without it the body is refused (422).`,
     tags,
     access: 'authenticated',
-    request: { body: telegramWidgetBody },
+    request: { body: telegramLinkBody },
     responses: {
       200: { description: 'Linked', schema: linkedAccountSchema },
       401: refused,
@@ -78,6 +117,7 @@ export const oauthRoutes: readonly RouteDefinition[] = [
     method: 'post',
     path: '/auth/oauth/github/login',
     summary: 'Sign in through the linked GitHub account (answers like login)',
+    description: LOGIN_STATE,
     tags: ['auth', 'oauth'],
     access: 'public',
     credentialEndpoint: true,
@@ -97,10 +137,14 @@ export const oauthRoutes: readonly RouteDefinition[] = [
     method: 'post',
     path: '/auth/oauth/telegram/login',
     summary: 'Sign in through the linked Telegram account (answers like login)',
+    description:
+      '`state` is optional (the widget flow may not carry it); when sent, it must be a login state (from ' +
+      '`GET /oauth/telegram/authorize` called without credentials), else 401. Each signed widget payload signs in ' +
+      'once: the same payload again, while still fresh (24 h), is refused (401).',
     tags: ['auth', 'oauth'],
     access: 'public',
     credentialEndpoint: true,
-    request: { body: telegramWidgetBody },
+    request: { body: telegramLoginBody },
     responses: {
       200: { description: 'Tokens (also set as cookies), or requires_2fa with a tfa_token', schema: loginResultSchema },
       401: refused,

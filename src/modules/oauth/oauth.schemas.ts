@@ -14,13 +14,14 @@ export const githubCodeBody = Joi.object({
 /**
  * The Telegram Login Widget's fields, as the widget hands them to the page (numbers or strings).
  * Values are taken as sent (no trimming: the hash covers the exact text). Fields Telegram may add
- * later are accepted and covered by the hash like the others. `state` is ours, optional and not
- * signed: when sent it must be a state from GET /oauth/telegram/authorize, spent by this use.
+ * later are accepted and covered by the hash like the others. `state` is ours and not signed: a
+ * state from GET /oauth/telegram/authorize, spent by this use. Linking requires it (a state issued
+ * to the caller, authenticated); signing in takes it optionally (a login state).
  */
 const digits = (max: number) => Joi.alternatives(Joi.string().pattern(/^\d{1,20}$/, 'digits'), Joi.number().integer().min(0).max(max));
 const text = Joi.string().max(512);
 
-export const telegramWidgetBody = Joi.object({
+const telegramWidgetFields = Joi.object({
   id: digits(Number.MAX_SAFE_INTEGER).required(),
   first_name: text,
   last_name: text,
@@ -28,8 +29,10 @@ export const telegramWidgetBody = Joi.object({
   photo_url: Joi.string().max(1024),
   auth_date: digits(Number.MAX_SAFE_INTEGER).required(),
   hash: Joi.string().pattern(/^[0-9a-fA-F]{64}$/, 'hex digest').required(),
-  state,
 }).pattern(/^[a-z_]{1,32}$/, Joi.alternatives(text, Joi.number()));
+
+export const telegramLoginBody = telegramWidgetFields.keys({ state });
+export const telegramLinkBody = telegramWidgetFields.keys({ state: state.required() });
 
 export const authorizeResultSchema = Joi.object({ authorize_url: Joi.string().uri(), state: Joi.string() });
 

@@ -5,7 +5,7 @@ import { encryptSecret } from '../../shared/secrets';
 import type { AuditService } from '../audit/audit.service';
 import type { AuthService, LoginResult } from '../auth/auth.service';
 import type { OAuthAccountRecord, OAuthAccountRepository } from './oauth-accounts.repository';
-import type { OAuthProvider, OAuthStateStore } from './oauth-state.store';
+import type { OAuthProvider, OAuthStateExpectation, OAuthStateStore } from './oauth-state.store';
 import { telegramAuthorizeUrl, type TelegramLoginVerifier, type TelegramWidgetFields } from './telegram-login';
 
 /** What the API shows of a linked account. */
@@ -23,7 +23,10 @@ interface ProvenIdentity {
   accessToken: string | null;
 }
 
-/** The widget fields plus our own optional `state`, which is not Telegram's and is not signed. */
+/**
+ * The widget fields plus our own `state`, which is not Telegram's and is not signed: required to
+ * link (validation says so), optional to sign in.
+ */
 export type TelegramPayload = TelegramWidgetFields & { state?: string };
 
 const toView = (account: OAuthAccountRecord): LinkedAccountView => ({
@@ -35,9 +38,16 @@ const toView = (account: OAuthAccountRecord): LinkedAccountView => ({
 /**
  * Linking outside accounts (GitHub, Telegram) to admins, and signing in through them.
  *
- * Every refusal of what the client brought (unknown or spent state, a code GitHub refuses, a bad
- * or stale Telegram hash, an account linked to nobody) is 401 "Invalid credentials", audited with
- * its reason; GitHub being down or answering nonsense is 502/504 (from the client).
+ * A state is issued for one purpose: `authorize` called with the caller's credentials issues a
+ * `link` state bound to that admin, without credentials a `login` state. Linking accepts only a
+ * link state of the caller; signing in only a login state. Otherwise someone could approve with
+ * their own GitHub/Telegram, keep code + state, and have another admin's session post them,
+ * linking their account to that admin, then sign in as that admin.
+ *
+ * Every refusal of what the client brought (unknown, spent or mismatched state, a code GitHub
+ * refuses, a bad, stale or already used Telegram payload, an account linked to nobody) is 401
+ * "Invalid credentials", audited with its reason; GitHub being down or answering nonsense is
+ * 502/504 (from the client).
  */
 export class OAuthService {
   private readonly deps: {
@@ -54,31 +64,46 @@ export class OAuthService {
     this.deps = deps;
   }
 
-  async authorize(provider: OAuthProvider): Promise<{ authorize_url: string; state: string }> {
+  /** `linkingAdminId`: the authenticated caller, whose state may only link; none: a login state. */
+  async authorize(provider: OAuthProvider, linkingAdminId?: string): Promise<{ authorize_url: string; state: string }> {
     const { oauthStateStore, githubClient, config } = this.deps;
-    const state = await oauthStateStore.issue(provider);
+    const state = await oauthStateStore.issue(
+      linkingAdminId === undefined ? { provider, purpose: 'login' } : { provider, purpose: 'link', adminId: linkingAdminId },
+    );
     if (provider === 'github') return { authorize_url: githubClient.authorizeUrl(state), state };
     const origin = config.http.corsOrigins.find((candidate) => candidate !== '*');
     return { authorize_url: telegramAuthorizeUrl(config.telegram.botToken, origin), state };
   }
 
   async linkGitHub(adminId: string, code: string, state: string): Promise<LinkedAccountView> {
-    const identity = await this.proveGitHub(code, state, (reason) => this.linkFailed(adminId, 'github', reason));
+    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'link', adminId }, (reason) =>
+      this.linkFailed(adminId, 'github', reason),
+    );
     return this.link(adminId, identity);
   }
 
   async linkTelegram(adminId: string, payload: TelegramPayload): Promise<LinkedAccountView> {
-    const identity = await this.proveTelegram(payload, (reason) => this.linkFailed(adminId, 'telegram', reason));
+    const refuse = (reason: string) => this.linkFailed(adminId, 'telegram', reason);
+    // Validation already requires it; a link without a state bound to the caller is never accepted.
+    if (payload.state === undefined) return refuse('missing_state');
+    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'link', adminId }, refuse);
     return this.link(adminId, identity);
   }
 
   async loginWithGitHub(code: string, state: string): Promise<LoginResult> {
-    const identity = await this.proveGitHub(code, state, (reason) => this.loginFailed('github', reason));
+    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'login' }, (reason) => this.loginFailed('github', reason));
     return this.loginAs(identity);
   }
 
   async loginWithTelegram(payload: TelegramPayload): Promise<LoginResult> {
-    const identity = await this.proveTelegram(payload, (reason) => this.loginFailed('telegram', reason));
+    const refuse = (reason: string) => this.loginFailed('telegram', reason);
+    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'login' }, refuse);
+    // A signed payload signs in once: a captured one cannot be replayed while it is still fresh.
+    const { telegramLoginVerifier, oauthStateStore } = this.deps;
+    const hash = String(payload.hash);
+    if (!(await oauthStateStore.spendTelegramPayload(hash, telegramLoginVerifier.secondsStillFresh(identity.authDate)))) {
+      return refuse('telegram_payload_reused');
+    }
     return this.loginAs(identity);
   }
 
@@ -94,21 +119,36 @@ export class OAuthService {
   }
 
   /** State first (spent even if the rest fails), then the code exchange, then the profile. */
-  private async proveGitHub(code: string, state: string, refuse: (reason: string) => Promise<never>): Promise<ProvenIdentity> {
+  private async proveGitHub(
+    code: string,
+    state: string,
+    expected: OAuthStateExpectation,
+    refuse: (reason: string) => Promise<never>,
+  ): Promise<ProvenIdentity> {
     const { oauthStateStore, githubClient } = this.deps;
-    if (!(await oauthStateStore.consume('github', state))) return refuse('unknown_state');
+    const stateCheck = await oauthStateStore.consume(state, expected);
+    if (!stateCheck.ok) return refuse(stateCheck.reason);
     const exchange = await githubClient.exchangeCode(code);
     if (exchange.kind === 'rejected') return refuse(`github_${exchange.error}`);
     const user: GitHubUser = await githubClient.fetchUser(exchange.accessToken);
     return { provider: 'github', providerUserId: String(user.id), username: user.login, accessToken: exchange.accessToken };
   }
 
-  private async proveTelegram(payload: TelegramPayload, refuse: (reason: string) => Promise<never>): Promise<ProvenIdentity> {
+  /** The state when there is one (spent even if the rest fails), then the signed fields. */
+  private async proveTelegram(
+    payload: TelegramPayload,
+    expected: OAuthStateExpectation,
+    refuse: (reason: string) => Promise<never>,
+  ): Promise<ProvenIdentity & { authDate: number }> {
     const { state, ...fields } = payload;
-    if (state !== undefined && !(await this.deps.oauthStateStore.consume('telegram', state))) return refuse('unknown_state');
+    if (state !== undefined) {
+      const stateCheck = await this.deps.oauthStateStore.consume(state, expected);
+      if (!stateCheck.ok) return refuse(stateCheck.reason);
+    }
     const check = this.deps.telegramLoginVerifier.check(fields);
     if (!check.ok) return refuse(`telegram_${check.reason}`);
-    return { provider: 'telegram', providerUserId: check.identity.id, username: check.identity.username, accessToken: null };
+    const { id, username, authDate } = check.identity;
+    return { provider: 'telegram', providerUserId: id, username, accessToken: null, authDate };
   }
 
   private async link(adminId: string, identity: ProvenIdentity): Promise<LinkedAccountView> {

@@ -62,7 +62,16 @@ export class TelegramLoginVerifier {
   }
 
   check(fields: TelegramWidgetFields): TelegramCheck {
-    return checkTelegramLogin(fields, this.botToken, Math.floor(this.clock.now() / 1000));
+    return checkTelegramLogin(fields, this.botToken, this.nowSeconds());
+  }
+
+  /** How long (seconds, at least 1) data signed at `authDate` stays fresh enough to be accepted. */
+  secondsStillFresh(authDate: number): number {
+    return Math.max(1, authDate + MAX_AGE_SECONDS - this.nowSeconds());
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now() / 1000);
   }
 }
 

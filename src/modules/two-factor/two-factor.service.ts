@@ -7,7 +7,7 @@ import { ConflictError, InvalidCredentialsError, NotFoundError } from '../../sha
 import { decryptSecret, encryptSecret } from '../../shared/secrets';
 import type { AdminRecord, AdminRepository } from '../admins/admins.repository';
 import type { AuditService } from '../audit/audit.service';
-import type { LoginThrottle } from '../auth/login-throttle';
+import { accountSubject, type LoginThrottle } from '../auth/login-throttle';
 import { newBackupCodes, spendBackupCode } from './backup-codes';
 import type { Totp } from './totp';
 
@@ -67,7 +67,7 @@ export class TwoFactorService {
     const { db, redis, totp, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (admin.totp_enabled) throw new ConflictError('Two-factor');
-    await loginThrottle.assertNotLocked(admin.login);
+    await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const sealed = await redis.get(this.pendingKey(admin.id));
     if (!sealed) throw new NotFoundError('Two-factor setup');
     if (!(await totp.accept(admin.id, decryptSecret(sealed, this.encryptionKey), code.trim()))) {
@@ -94,9 +94,9 @@ export class TwoFactorService {
     const { totp, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled || !admin.totp_secret_encrypted) throw new NotFoundError('Two-factor');
-    await loginThrottle.assertNotLocked(admin.login);
+    await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const valid = await totp.accept(admin.id, decryptSecret(admin.totp_secret_encrypted, this.encryptionKey), code.trim());
-    if (!valid) await loginThrottle.recordFailure(admin.login);
+    if (!valid) await loginThrottle.recordFailure(accountSubject(admin.id));
     await auditService.record({ action: 'two_factor.validated', entityType: 'admin', entityId: admin.id, newValue: { valid } });
     return { valid };
   }
@@ -105,7 +105,7 @@ export class TwoFactorService {
     const { db, redis, passwordHasher, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled) throw new NotFoundError('Two-factor');
-    await loginThrottle.assertNotLocked(admin.login);
+    await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const method = proof.password !== undefined ? 'password' : 'code';
     const proven =
       proof.password !== undefined ? await passwordHasher.verify(proof.password, admin.password_hash) : await this.verifyLoginCode(admin, proof.code);
@@ -140,7 +140,7 @@ export class TwoFactorService {
   }
 
   private async refuse(admin: AdminRecord, action: string, details?: Record<string, unknown>): Promise<never> {
-    await this.deps.loginThrottle.recordFailure(admin.login);
+    await this.deps.loginThrottle.recordFailure(accountSubject(admin.id));
     await this.deps.auditService.record({ action, entityType: 'admin', entityId: admin.id, newValue: details });
     throw new InvalidCredentialsError(action);
   }

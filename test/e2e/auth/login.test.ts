@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt';
 import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import { createAdmin } from '../../support/fixtures';
@@ -47,14 +48,62 @@ describe('auth: login', () => {
     expect(audit[0].request_id).to.equal(response.headers['x-request-id']);
   });
 
-  it('when a login fails, then the failure is audited with its reason but no password', async () => {
+  it('when a login fails, then the failure is audited with its reason but no password, not even one typed as the login', async () => {
     const admin = await createAdmin(t.container);
     const response = await login(admin.login, 'Secret-guess-123');
     const [entry] = await t.container.cradle.db('audit_logs').where({ action: 'auth.login_failed' });
     expect(entry.admin_id).to.equal(admin.id);
-    expect(entry.new_value).to.deep.include({ reason: 'wrong_password' });
+    expect(entry.new_value).to.deep.equal({ reason: 'wrong_password' });
     expect(JSON.stringify(entry)).to.not.include('Secret-guess-123');
     expect(entry.request_id).to.equal(response.headers['x-request-id']);
+
+    await login('MySecretPassw0rd!', 'whatever-1');
+    const [unknown] = await t.container.cradle.db('audit_logs').where({ action: 'auth.login_failed' }).whereNull('admin_id');
+    expect(unknown.new_value.reason).to.equal('unknown_login');
+    expect(unknown.new_value.login_sha256).to.match(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(unknown)).to.not.include('MySecretPassw0rd');
+  });
+
+  it('when a stored hash was made at another cost, then a successful login replaces it with one at BCRYPT_COST', async () => {
+    const admin = await createAdmin(t.container, { password: 'old-cost-pass-1' });
+    const cheap = await bcrypt.hash('old-cost-pass-1', 4);
+    await t.container.cradle.db('admin_users').where({ id: admin.id }).update({ password_hash: cheap });
+    expect((await login(admin.login, 'old-cost-pass-1')).status).to.equal(200);
+    const row = await t.container.cradle.db('admin_users').where({ id: admin.id }).first();
+    expect(row.password_hash).to.match(/^\$2b\$10\$/);
+    expect((await login(admin.login, 'old-cost-pass-1')).status).to.equal(200);
+  });
+
+  it('when the current password is guessed through change-password, then the account locks after ten tries', async () => {
+    const admin = await createAdmin(t.container);
+    const session = await login(admin.login, admin.password);
+    const bearer = { Authorization: `Bearer ${session.body.access_token as string}` };
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const guess = await t.http.post('/api/v1/auth/change-password').set(bearer).send({ current_password: `guess-${attempt}x`, new_password: 'brand-new-pass-1' });
+      expect(guess.status, `attempt ${attempt}`).to.equal(401);
+    }
+    const locked = await t.http.post('/api/v1/auth/change-password').set(bearer).send({ current_password: admin.password, new_password: 'brand-new-pass-1' });
+    expect(locked.status).to.equal(429);
+    expect(await t.container.cradle.db('audit_logs').where({ action: 'admin.password_change_refused' })).to.have.length(10);
+  });
+
+  it('when a field carries a NUL character or a date beyond what PostgreSQL holds, then the answer is 422, not 500', async () => {
+    const nul = await t.http.post('/api/v1/auth/login').send({ login_or_email: 'ab\u0000c', password: 'x1' });
+    expect(nul.status).to.equal(422);
+    expect(nul.body.detail[0]).to.deep.equal({ loc: ['body', 'login_or_email'], msg: 'must not contain NUL characters', type: 'string.nul' });
+
+    const admin = await createAdmin(t.container, { role: 'super_admin' });
+    const bearer = { Authorization: `Bearer ${(await login(admin.login, admin.password)).body.access_token as string}` };
+    for (const query of ['action=a%00b', 'entity_type=%00', 'from=-271821-04-20T00:00:00Z', 'to=+275760-01-01T00:00:00Z']) {
+      const response = await t.http.get(`/api/v1/admin/audit-log?${query}`).set(bearer);
+      expect(response.status, query).to.equal(422);
+    }
+    const plan = await t.http
+      .post('/api/v1/plans')
+      .set(bearer)
+      .send({ name: 'a\u0000', tier: 'pro', duration_days: 30, price: 5, currency: 'USD' });
+    expect(plan.status).to.equal(422);
+    expect(plan.body.detail[0].loc).to.deep.equal(['body', 'name']);
   });
 
   it('when ten logins fail for one login string, even one without an account, then the next answers 429 with Retry-After', async () => {
@@ -76,7 +125,7 @@ describe('auth: login', () => {
     expect((await login(admin.login, admin.password)).status).to.equal(429);
 
     const { redis, config } = t.container.cradle;
-    const lockKeys = await redis.keys(`${config.redis.keyPrefix}login:lock:*`);
+    const lockKeys = await redis.keys(`${config.redis.keyPrefix}throttle:lock:login:*`);
     expect(lockKeys).to.have.length(1);
     await redis.del(...lockKeys); // the cool-down has passed
 
@@ -90,7 +139,7 @@ describe('auth: login', () => {
     const coolDowns: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       for (let attempt = 1; attempt <= 10; attempt += 1) await login('repeat_offender', 'nope-nope-1');
-      const [lock] = await redis.keys(`${config.redis.keyPrefix}login:lock:*`);
+      const [lock] = await redis.keys(`${config.redis.keyPrefix}throttle:lock:login:*`);
       coolDowns.push(await redis.ttl(lock!));
       await redis.del(lock!);
     }

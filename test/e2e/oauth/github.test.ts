@@ -35,21 +35,22 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
   }
 
-  async function authorize(): Promise<string> {
-    const res = await t.http.get('/api/v1/oauth/github/authorize');
+  /** With the caller's credentials: a link state bound to that admin; without: a login state. */
+  async function authorize(auth: Record<string, string> = {}): Promise<string> {
+    const res = await t.http.get('/api/v1/oauth/github/authorize').set(auth);
     expect(res.status).to.equal(200);
     return res.body.state as string;
   }
 
-  /** The whole browser round trip: authorize, the user approves on GitHub, the frontend posts code and state. */
+  /** The whole browser round trip: authorize (signed in), the user approves on GitHub, the frontend posts code and state. */
   async function link(auth: Record<string, string>, user = octocat) {
-    return t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: github.approve(user), state: await authorize() });
+    return t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: github.approve(user), state: await authorize(auth) });
   }
 
   const oauthLogin = async (user = octocat) =>
     t.http.post('/api/v1/auth/oauth/github/login').send({ code: github.approve(user), state: await authorize() });
 
-  it('when authorize is called, then it answers the GitHub URL with a state kept 10 minutes in Redis', async () => {
+  it('when authorize is called without credentials, then it answers the GitHub URL with a login state kept 10 minutes in Redis', async () => {
     const res = await t.http.get('/api/v1/oauth/github/authorize');
     expect(res.status).to.equal(200);
     const url = new URL(res.body.authorize_url as string);
@@ -59,8 +60,9 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     expect(url.searchParams.get('state')).to.equal(res.body.state);
     expect(res.body.state).to.match(/^[A-Za-z0-9_-]{43}$/);
     const { redis, config } = t.container.cradle;
-    const ttl = await redis.ttl(redisKey(config, 'oauth-state', sha256Hex(res.body.state as string)));
-    expect(ttl).to.be.within(590, 600);
+    const key = redisKey(config, 'oauth-state', sha256Hex(res.body.state as string));
+    expect(await redis.ttl(key)).to.be.within(590, 600);
+    expect(JSON.parse((await redis.get(key))!)).to.deep.equal({ provider: 'github', purpose: 'login' });
   });
 
   it('when an admin links GitHub and later signs in with it, then the tokens work and the GitHub token is stored encrypted', async () => {
@@ -95,7 +97,7 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
 
   it('when a state is used twice, is unknown or was issued for Telegram, then it is refused', async () => {
     const { auth } = await signedIn();
-    const state = await authorize();
+    const state = await authorize(auth);
     expect((await t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: github.approve(octocat), state })).status).to.equal(200);
     const reused = await t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: github.approve(octocat), state });
     expect(reused.status).to.equal(401);
@@ -114,7 +116,7 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
 
   it('when GitHub answers bad_verification_code (HTTP 200), then it is 401 and the state is spent', async () => {
     const { auth } = await signedIn();
-    const state = await authorize();
+    const state = await authorize(auth);
     const bad = await t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: 'deadbeefdeadbeefdead', state });
     expect(bad.status).to.equal(401);
     expect(bad.body).to.deep.equal(REFUSED);

@@ -1,5 +1,7 @@
 import { asValue } from 'awilix';
 import { expect } from 'chai';
+import { redisKey } from '../../../src/infrastructure/redis/redis';
+import { sha256Hex } from '../../../src/shared/secrets';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import vectors from '../../vectors/signatures.json';
@@ -29,8 +31,22 @@ describe('oauth: Telegram login widget link and login', function () {
   const widget = (overrides: WidgetFields = {}) =>
     signWidget({ id: 424242, first_name: 'Alice', username: 'alice_tg', auth_date: nowSeconds(), ...overrides }, botToken);
 
-  const linkWith = (auth: Record<string, string>, payload: WidgetFields) => t.http.post('/api/v1/oauth/telegram/callback').set(auth).send(payload);
+  /** With credentials: a link state bound to that admin; without: a login state. */
+  const authorize = async (auth: Record<string, string> = {}) => {
+    const res = await t.http.get('/api/v1/oauth/telegram/authorize').set(auth);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.state as string;
+  };
+  /** Links as the frontend does: a link state from authorize (as the same admin) unless the payload brings its own. */
+  const linkWith = async (auth: Record<string, string>, payload: WidgetFields) =>
+    t.http
+      .post('/api/v1/oauth/telegram/callback')
+      .set(auth)
+      .send({ state: await authorize(auth), ...payload });
+  const linkWithoutState = (auth: Record<string, string>, payload: WidgetFields) => t.http.post('/api/v1/oauth/telegram/callback').set(auth).send(payload);
   const loginWith = (payload: WidgetFields) => t.http.post('/api/v1/auth/oauth/telegram/login').send(payload);
+  const auditReasons = async (action: string) =>
+    (await t.container.cradle.db('audit_logs').where({ action })).map((entry: { new_value: { reason: string } }) => entry.new_value.reason);
 
   it('when authorize is called, then it answers the Telegram login URL for this bot and a state', async () => {
     const res = await t.http.get('/api/v1/oauth/telegram/authorize');
@@ -91,13 +107,81 @@ describe('oauth: Telegram login widget link and login', function () {
     expect((await loginWith({ ...widget(), hash: 'zz' })).status).to.equal(422);
   });
 
-  it('when a state is sent along, then it must be one we issued, and it is spent', async () => {
+  it('when a link state of the caller is sent, then it links, and the state is spent', async () => {
     const { auth } = await signedIn();
-    const state = (await t.http.get('/api/v1/oauth/telegram/authorize')).body.state as string;
+    const state = await authorize(auth);
     expect((await linkWith(auth, { ...widget(), state })).status).to.equal(200);
-    expect((await loginWith({ ...widget(), state })).status).to.equal(401);
+    expect((await linkWith(auth, { ...widget(), state })).status).to.equal(401);
+    expect(await auditReasons('oauth.link_failed')).to.deep.equal(['unknown_state']);
+  });
+
+  it('when the link callback has no state, then it is 422 and nothing is linked', async () => {
+    const { auth } = await signedIn();
+    const res = await linkWithoutState(auth, widget());
+    expect(res.status).to.equal(422);
+    expect(res.body.detail[0].loc).to.deep.equal(['body', 'state']);
+    expect(await t.container.cradle.db('oauth_accounts')).to.have.length(0);
+  });
+
+  it("when the link callback gets a login state, another admin's link state or a GitHub state, then it is 401 and nothing is linked", async () => {
+    const victim = await signedIn();
+    const other = await signedIn();
+    // The same CSRF as for GitHub: someone's own widget data and a login state, posted through the victim's session.
+    expect((await linkWith(victim.auth, { ...widget(), state: await authorize() })).status).to.equal(401);
+    expect((await linkWith(victim.auth, { ...widget(), state: await authorize(other.auth) })).status).to.equal(401);
+    const githubState = (await t.http.get('/api/v1/oauth/github/authorize').set(victim.auth)).body.state as string;
+    const crossed = await linkWith(victim.auth, { ...widget(), state: githubState });
+    expect(crossed.status).to.equal(401);
+    expect(crossed.body).to.deep.equal(REFUSED);
+    expect(await t.container.cradle.db('oauth_accounts')).to.have.length(0);
+    expect(await auditReasons('oauth.link_failed')).to.have.members(['state_purpose_mismatch', 'state_admin_mismatch', 'state_provider_mismatch']);
+  });
+
+  it('when a state is sent to sign in, then it must be a login state we issued, and it is spent', async () => {
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    const state = await authorize();
+    expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 1 }), state })).status).to.equal(200);
+    expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 2 }), state })).status).to.equal(401);
+    expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 3 }), state: await authorize(auth) })).status).to.equal(401);
     const githubState = (await t.http.get('/api/v1/oauth/github/authorize')).body.state as string;
-    expect((await loginWith({ ...widget(), state: githubState })).status).to.equal(401);
+    expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 4 }), state: githubState })).status).to.equal(401);
+    expect(await auditReasons('auth.login_failed')).to.have.members(['unknown_state', 'state_purpose_mismatch', 'state_provider_mismatch']);
+  });
+
+  it('when a signed login payload is replayed, then the second use is 401, whatever the case of its hash', async () => {
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    const authDate = nowSeconds() - 3600;
+    const payload = widget({ auth_date: authDate });
+    const first = await loginWith(payload);
+    expect(first.status, JSON.stringify(first.body)).to.equal(200);
+
+    const replayed = await loginWith(payload);
+    expect(replayed.status).to.equal(401);
+    expect(replayed.body).to.deep.equal(REFUSED);
+    expect(replayed.headers['set-cookie']).to.equal(undefined);
+    expect((await loginWith({ ...payload, hash: String(payload.hash).toUpperCase() })).status).to.equal(401);
+    expect(await auditReasons('auth.login_failed')).to.deep.equal(['telegram_payload_reused', 'telegram_payload_reused']);
+
+    // Remembered (by the hash's hash, under the key prefix) exactly while the payload would still be fresh.
+    const { redis, config } = t.container.cradle;
+    const ttl = await redis.ttl(redisKey(config, 'telegram-login-used', sha256Hex(String(payload.hash))));
+    const left = authDate + 86_400 - nowSeconds();
+    expect(ttl).to.be.within(left - 5, left + 1);
+
+    // Fresh data from the widget still signs in.
+    expect((await loginWith(widget())).status).to.equal(200);
+  });
+
+  it('when a payload is refused (bad hash or stale), then it is not remembered as used', async () => {
+    const { auth } = await signedIn();
+    expect((await linkWith(auth, widget())).status).to.equal(200);
+    const good = widget({ auth_date: nowSeconds() - 10 });
+    expect((await loginWith({ ...good, username: 'mallory' })).status).to.equal(401);
+    expect((await loginWith(good)).status).to.equal(200);
+    const { redis, config } = t.container.cradle;
+    expect(await redis.keys(`${config.redis.keyPrefix}telegram-login-used:*`)).to.have.length(1);
   });
 
   it('when the Telegram account is linked to another admin or to nobody, then 409 / 401', async () => {
@@ -125,20 +209,26 @@ describe('oauth: Telegram login widget link and login', function () {
     const payload = { ...vector.fields, hash: vector.hash };
     const { auth } = await signedIn();
     expect((await linkWith(auth, payload)).status).to.equal(401);
+    expect(await auditReasons('oauth.link_failed')).to.deep.equal(['telegram_stale']);
 
     const atVectorTime = { now: () => (Number(vector.fields.auth_date) + 120) * 1000 };
     const fixed = await createTestApp({}, (container) => container.register({ clock: asValue(atVectorTime) }));
     try {
       const admin = await createAdmin(fixed.container);
       const login = await fixed.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
+      const bearer = { Authorization: `Bearer ${login.body.access_token as string}` };
+      const state = (await fixed.http.get('/api/v1/oauth/telegram/authorize').set(bearer)).body.state as string;
       const linked = await fixed.http
         .post('/api/v1/oauth/telegram/callback')
-        .set('Authorization', `Bearer ${login.body.access_token as string}`)
-        .send(payload);
+        .set(bearer)
+        .send({ ...payload, state });
       expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
       expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '123456789', provider_username: 'alice_admin' });
       expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(200);
+      // Single use, also with a clock that keeps it fresh.
+      expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(401);
     } finally {
+      await fixed.reset(); // the published vector is constant: leave no "used" mark behind
       await fixed.close();
     }
   });

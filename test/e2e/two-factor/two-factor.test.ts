@@ -218,4 +218,39 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
     }
     expect((await t.http.get('/api/v1/2fa/status')).status).to.equal(401);
   });
+
+  it('when a spent tfa token is replayed with a backup code, then it is refused before the code is looked at and the code stays unspent', async () => {
+    const now = await earlyInAStep();
+    const { admin, auth, secret, backupCodes } = await withTwoFactor(now);
+    const first = await login(admin);
+    const tfa = { Authorization: `Bearer ${first.body.tfa_token as string}` };
+    expect((await t.http.post('/api/v1/2fa/complete').set(tfa).send({ code: await codeAt(secret, now + STEP) })).status).to.equal(200);
+
+    const replay = await t.http.post('/api/v1/2fa/complete').set(tfa).send({ code: backupCodes[0] });
+    expect(replay.status).to.equal(401);
+    expect(replay.body).to.deep.equal({ detail: 'Invalid or expired token' });
+    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body.backup_codes_left).to.equal(10);
+  });
+
+  it('when a wrong code is sent to /2fa/complete, then the same tfa token may try again', async () => {
+    const now = await earlyInAStep();
+    const { admin, secret } = await withTwoFactor(now);
+    const tfa = { Authorization: `Bearer ${(await login(admin)).body.tfa_token as string}` };
+    expect((await t.http.post('/api/v1/2fa/complete').set(tfa).send({ code: await codeAt(secret, now - 3600) })).status).to.equal(401);
+    expect((await t.http.post('/api/v1/2fa/complete').set(tfa).send({ code: await codeAt(secret, now + STEP) })).status).to.equal(200);
+  });
+
+  it('when second-factor guesses arrive under the login and the email, then they share one budget for the account', async () => {
+    const now = await earlyInAStep();
+    const { admin, secret } = await withTwoFactor(now);
+    const wrong = await codeAt(secret, now - 3600);
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const name = attempt % 2 === 0 ? admin.login : (admin.email as string);
+      const response = await t.http.post('/api/v1/auth/login').send({ login_or_email: name, password: admin.password, totp_code: wrong });
+      expect(response.status, `attempt ${attempt}`).to.equal(401);
+    }
+    const locked = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.email, password: admin.password, totp_code: await codeAt(secret, now) });
+    expect(locked.status).to.equal(429);
+    expect(Number(locked.headers['retry-after'])).to.be.greaterThan(0);
+  });
 });

@@ -63,6 +63,35 @@ describe('password hashing pool', () => {
     });
   });
 
+  describe('when saturated at the first unknown login', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp({ HASH_POOL_THREADS: '1', HASH_POOL_MAX_QUEUE: '1' });
+      await t.reset();
+    });
+    after(() => t.close());
+
+    it('when the dummy hash could not be made because the pool was full, then later unknown logins still answer 401 like wrong passwords', async () => {
+      const slowHash = await bcrypt.hash('slow-pass-12', 12);
+      await t.container.cradle.db('admin_users').insert({ login: 'known_one', password_hash: slowHash, role: 'viewer' });
+      // Fill the single thread and the one-place queue, then ask for an unknown login.
+      // `.then` sends the request now (supertest is lazy until then).
+      const busy = [1, 2].map(() => t.http.post('/api/v1/auth/login').send({ login_or_email: 'known_one', password: 'wrong-pass-1' }).then((r) => r));
+      const metrics = () => t.http.get('/metrics').set('Authorization', `Bearer ${t.container.cradle.config.metricsToken}`);
+      for (let polls = 0; !/^password_hash_queue_size 1$/m.test((await metrics()).text); polls += 1) {
+        expect(polls, 'the queue never filled').to.be.lessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const saturated = await t.http.post('/api/v1/auth/login').send({ login_or_email: 'nobody_a', password: 'whatever-1' });
+      expect(saturated.status).to.equal(503);
+      await Promise.all(busy);
+
+      const later = await t.http.post('/api/v1/auth/login').send({ login_or_email: 'nobody_b', password: 'whatever-1' });
+      expect(later.status).to.equal(401);
+      expect(later.body).to.deep.equal({ detail: 'Invalid credentials' });
+    });
+  });
+
   it('when the sources are searched, then no module under src/ loads bcrypt (hashing lives in the worker only)', () => {
     const offenders = sourceFiles(SOURCE_ROOT).filter((file) => /require\(["']bcrypt["']\)|from ["']bcrypt["']|\b(hashSync|compareSync|genSaltSync)\b/.test(readFileSync(file, 'utf8')));
     expect(offenders).to.deep.equal([]);

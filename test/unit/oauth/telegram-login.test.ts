@@ -39,6 +39,12 @@ describe('oauth: Telegram login widget verification', () => {
     expect(verifier.check(signed).ok).to.equal(true);
   });
 
+  it('when asked how long a payload stays fresh, then it is the rest of the day, and at least a second', () => {
+    expect(new TelegramLoginVerifier({ config, clock: fixedAt(authDate + 60) }).secondsStillFresh(authDate)).to.equal(86_400 - 60);
+    expect(new TelegramLoginVerifier({ config, clock: fixedAt(authDate - 120) }).secondsStillFresh(authDate)).to.equal(86_400 + 120);
+    expect(new TelegramLoginVerifier({ config, clock: fixedAt(authDate + 86_400) }).secondsStillFresh(authDate)).to.equal(1);
+  });
+
   it('when auth_date is just within or beyond a day old, then the day is the limit', () => {
     expect(checkTelegramLogin(signed, vector.bot_token, authDate + 86_400).ok).to.equal(true);
     expect(checkTelegramLogin(signed, vector.bot_token, authDate + 86_401)).to.deep.equal({ ok: false, reason: 'stale' });

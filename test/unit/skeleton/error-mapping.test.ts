@@ -61,6 +61,15 @@ describe('error mapping', () => {
   });
 
   describe('toAppError', () => {
+    for (const code of ['22021', '22008', '22P05', '22003']) {
+      it(`when PostgreSQL reports data exception ${code}, then the answer is a 422 that names no value`, () => {
+        const error = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00 in SELECT secret'), { code });
+        const { status, body } = renderError(toAppError(error));
+        expect(status).to.equal(422);
+        expect(JSON.stringify(body)).to.not.include('SELECT').and.not.include('0x00');
+      });
+    }
+
     for (const [type, status] of [
       ['entity.parse.failed', 400],
       ['entity.too.large', 413],
