@@ -1,11 +1,12 @@
 import Joi from 'joi';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
 import { principalOf } from '../../http/access-guard';
 import { InvalidTokenError, NotFoundError } from '../../shared/errors';
-import { clearSessionCookies, readCookie, REFRESH_COOKIE, setSessionCookies } from './auth.cookies';
+import { clearSessionCookies, readCookie, REFRESH_COOKIE } from './auth.cookies';
+import { bearerTokenOf } from './authenticator';
+import { sendLoginResult, sendTokens } from './login-response';
 import { assertSameSiteWrite } from './csrf';
-import type { TokenPair } from './session.service';
 import {
   adminSchema,
   changePasswordBody,
@@ -22,12 +23,6 @@ import {
 
 const tags = ['auth'];
 
-function sendTokens(req: Request, res: Response, tokens: TokenPair): void {
-  setSessionCookies(res, req.container.cradle.config, tokens);
-  const { access_token, refresh_token, token_type, expires_in } = tokens;
-  res.json({ access_token, refresh_token, token_type, expires_in });
-}
-
 /** Refresh and logout take the token from the body, or else from the cookie (then with the CSRF rule). */
 function presentedRefreshToken(req: Request): string {
   const fromBody = (req.body as { refresh_token?: string }).refresh_token;
@@ -36,12 +31,6 @@ function presentedRefreshToken(req: Request): string {
   if (!fromCookie) throw new InvalidTokenError('no refresh token');
   assertSameSiteWrite(req, req.container.cradle.config);
   return fromCookie;
-}
-
-function bearerToken(req: Request): string {
-  const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(req.get('authorization')?.trim() ?? '');
-  if (!match?.[1]) throw new InvalidTokenError('no bearer token');
-  return match[1];
 }
 
 const meRoute = (path: string, summary: string): RouteDefinition => ({
@@ -72,12 +61,7 @@ export const authRoutes: readonly RouteDefinition[] = [
       503: { description: 'Password hashing saturated or Redis unavailable' },
     },
     handler: async (req, res) => {
-      const result = await req.container.cradle.authService.login(req.body);
-      if (result.kind === 'second_factor_needed') {
-        res.json({ requires_2fa: true, tfa_token: result.tfa_token, expires_in: result.expires_in });
-        return;
-      }
-      sendTokens(req, res, result.tokens);
+      sendLoginResult(req, res, await req.container.cradle.authService.login(req.body));
     },
   },
   {
@@ -91,7 +75,7 @@ export const authRoutes: readonly RouteDefinition[] = [
     responses: { 200: { description: 'Tokens, as login', schema: tokenPairSchema }, 401: { description: 'Invalid token or code' } },
     handler: async (req, res) => {
       const { code } = req.body as { code: string };
-      sendTokens(req, res, await req.container.cradle.authService.completeTwoFactor(bearerToken(req), code));
+      sendTokens(req, res, await req.container.cradle.authService.completeTwoFactor(bearerTokenOf(req), code));
     },
   },
   {

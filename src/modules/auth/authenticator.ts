@@ -7,6 +7,13 @@ import { assertSameSiteWrite } from './csrf';
 import type { PrincipalRepository } from './principal.repository';
 import type { TokenService } from './token.service';
 
+/** The token of an `Authorization: Bearer <token>` header; anything else there is refused. */
+export function bearerTokenOf(req: Request): string {
+  const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(req.get('authorization')?.trim() ?? '');
+  if (!match?.[1]) throw new InvalidTokenError('malformed or missing Authorization header');
+  return match[1];
+}
+
 /**
  * Bearer header or access cookie -> Principal. The token's signature is not enough: the admin must
  * still be active and the token's session live, checked against the database on every request,
@@ -32,12 +39,7 @@ export class Authenticator implements RequestAuthenticator {
   }
 
   private credentials(req: Request): { token: string; via: Principal['via'] } {
-    const header = req.get('authorization');
-    if (header !== undefined) {
-      const match = /^Bearer ([A-Za-z0-9_.-]+)$/i.exec(header.trim());
-      if (!match?.[1]) throw new InvalidTokenError('malformed Authorization header');
-      return { token: match[1], via: 'bearer' };
-    }
+    if (req.get('authorization') !== undefined) return { token: bearerTokenOf(req), via: 'bearer' };
     const cookie = readCookie(req, ACCESS_COOKIE);
     if (!cookie) throw new InvalidTokenError('no credentials');
     assertSameSiteWrite(req, this.config);

@@ -1,25 +1,14 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
 import { principalOf } from '../../http/access-guard';
-import { ACCESS_COOKIE, readCookie, setSessionCookies } from '../auth/auth.cookies';
+import { ACCESS_COOKIE, readCookie } from '../auth/auth.cookies';
+import { sendLoginResult } from '../auth/login-response';
 import { loginResultSchema } from '../auth/auth.schemas';
-import type { LoginResult } from '../auth/auth.service';
 import type { OAuthProvider } from './oauth-state.store';
 import type { TelegramPayload } from './oauth.service';
 import { authorizeResultSchema, githubCodeBody, linkedAccountSchema, providerParams, telegramLinkBody, telegramLoginBody } from './oauth.schemas';
 
 const tags = ['oauth'];
-
-/** Answers an OAuth sign-in exactly as POST /auth/login answers. */
-function sendLoginResult(req: Request, res: Response, result: LoginResult): void {
-  if (result.kind === 'second_factor_needed') {
-    res.json({ requires_2fa: true, tfa_token: result.tfa_token, expires_in: result.expires_in });
-    return;
-  }
-  setSessionCookies(res, req.container.cradle.config, result.tokens);
-  const { access_token, refresh_token, token_type, expires_in } = result.tokens;
-  res.json({ access_token, refresh_token, token_type, expires_in });
-}
 
 /**
  * The admin calling a public route that also serves admins: none when the request carries no
