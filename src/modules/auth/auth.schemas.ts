@@ -22,7 +22,7 @@ export const passwordSchema = Joi.string()
  * A password offered at login: no policy (old accounts may predate it), but never over 72 bytes,
  * because bcrypt would compare only the first 72 and accept anything appended to a real one.
  */
-const presentedPassword = Joi.string()
+export const presentedPassword = Joi.string()
   .min(1)
   .custom((value: string, helpers) => (Buffer.byteLength(value, 'utf8') > BCRYPT_MAX_BYTES ? helpers.error('password.long') : value))
   .messages({ 'password.long': '{{#label}} must be at most 72 bytes of UTF-8' });

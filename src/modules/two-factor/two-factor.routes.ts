@@ -1,7 +1,7 @@
 import type { RouteDefinition } from '../../http/route-definition';
 import { principalOf } from '../../http/access-guard';
 import type { DisableProof } from './two-factor.service';
-import { backupCodesSchema, disableBody, setupResultSchema, statusSchema, totpCodeBody, validateResultSchema } from './two-factor.schemas';
+import { backupCodesSchema, disableBody, setupBody, setupResultSchema, statusSchema, totpCodeBody, validateResultSchema } from './two-factor.schemas';
 
 /** The caller's own TOTP second factor (POST /2fa/complete, the second step of a login, is in auth). */
 const tags = ['two-factor'];
@@ -12,15 +12,20 @@ export const twoFactorRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/2fa/setup',
-    summary: 'Start enabling 2FA: a new secret (pending for 10 minutes until verified)',
+    summary: 'Start enabling 2FA with the account password: a new secret (pending for 10 minutes until verified)',
     tags,
     access: 'authenticated',
+    credentialEndpoint: true,
+    request: { body: setupBody },
     responses: {
       200: { description: 'The secret and its otpauth:// URI (for a QR code)', schema: setupResultSchema },
+      401: wrong,
       409: { description: 'Two-factor already exists (already enabled)' },
+      429: locked,
     },
     handler: async (req, res) => {
-      res.json(await req.container.cradle.twoFactorService.setup(principalOf(req).adminId));
+      const { password } = req.body as { password: string };
+      res.json(await req.container.cradle.twoFactorService.setup(principalOf(req).adminId, password));
     },
   },
   {

@@ -51,11 +51,17 @@ export class TwoFactorService {
     this.encryptionKey = deps.config.dataEncryptionKey;
   }
 
-  /** A new secret, pending until verified; a second setup before that replaces the first. */
-  async setup(adminId: string): Promise<{ secret: string; otpauth_uri: string }> {
-    const { totp, redis, auditService } = this.deps;
+  /**
+   * A new secret, pending until verified; a second setup before that replaces the first. The
+   * password is asked again so that a stolen access token cannot put the owner behind a second
+   * factor only the thief holds.
+   */
+  async setup(adminId: string, password: string): Promise<{ secret: string; otpauth_uri: string }> {
+    const { totp, redis, auditService, passwordHasher, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (admin.totp_enabled) throw new ConflictError('Two-factor');
+    await loginThrottle.assertNotLocked(accountSubject(admin.id));
+    if (!(await passwordHasher.verify(password, admin.password_hash))) return this.refuse(admin, 'two_factor.setup_refused');
     const secret = totp.newSecret();
     await redis.set(this.pendingKey(admin.id), encryptSecret(secret, this.encryptionKey), 'EX', PENDING_SETUP_TTL_SECONDS);
     await auditService.record({ action: 'two_factor.setup_started', entityType: 'admin', entityId: admin.id });

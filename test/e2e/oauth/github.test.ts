@@ -189,9 +189,9 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
   });
 
   it('when the linked admin has 2FA on, then the OAuth login answers requires_2fa and /2fa/complete finishes it', async () => {
-    const { auth } = await signedIn();
+    const { auth, admin } = await signedIn();
     expect((await link(auth)).status).to.equal(200);
-    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth)).body.secret as string;
+    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password })).body.secret as string;
     const now = Math.floor(Date.now() / 1000);
     expect((await t.http.post('/api/v1/2fa/verify').set(auth).send({ code: await generate({ secret, epoch: now }) })).status).to.equal(200);
 

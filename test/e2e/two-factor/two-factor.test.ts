@@ -39,7 +39,7 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
   /** setup -> verify with the current step's code: 2FA on. */
   async function withTwoFactor(now: number) {
     const session = await signedIn();
-    const setup = await t.http.post('/api/v1/2fa/setup').set(session.auth);
+    const setup = await t.http.post('/api/v1/2fa/setup').set(session.auth).send({ password: session.admin.password });
     expect(setup.status, JSON.stringify(setup.body)).to.equal(200);
     const secret = setup.body.secret as string;
     const verify = await t.http.post('/api/v1/2fa/verify').set(session.auth).send({ code: await codeAt(secret, now) });
@@ -57,7 +57,10 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
     const { admin, auth } = await signedIn();
     expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: false, backup_codes_left: 0 });
 
-    const setup = await t.http.post('/api/v1/2fa/setup').set(auth);
+    const refused = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: 'not-the-password-1' });
+    expect(refused.status, 'a stolen token alone cannot start 2FA').to.equal(401);
+    expect((await t.http.post('/api/v1/2fa/setup').set(auth).send({})).status).to.equal(422);
+    const setup = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password });
     expect(setup.status).to.equal(200);
     const secret = setup.body.secret as string;
     expect(secret).to.match(/^[A-Z2-7]{16,}$/);
@@ -83,7 +86,7 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
     for (const code of codes) expect(row.backup_code_hashes.join(' ')).not.to.include(code);
 
     expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: true, backup_codes_left: 10 });
-    const again = await t.http.post('/api/v1/2fa/setup').set(auth);
+    const again = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password });
     expect(again.status).to.equal(409);
     expect(again.body).to.deep.equal({ detail: 'Two-factor already exists' });
     expect((await t.http.post('/api/v1/2fa/verify').set(auth).send({ code: await codeAt(secret, now + STEP) })).status).to.equal(409);
