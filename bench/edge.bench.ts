@@ -1,13 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import bcrypt from 'bcrypt';
-import { Redis } from 'ioredis';
-import knex from 'knex';
-import { knexConfig } from '../src/infrastructure/db/knex';
-import { dropTestDatabase, recreateTestDatabase, testDatabaseUrl } from '../test/support/database';
+import { cleanUp, forkServer, median, ORIGIN, prepareDatabase, serverEnv, signIn, stopServers, type Server } from './support';
 
 /**
  * Edge overhead benchmark (npm run bench:edge). Runs in three processes on the same machine:
@@ -26,12 +20,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
-const DATABASE = 'cybervpn_bench';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-const REDIS_PREFIX = `bench:${process.pid}:`;
-const ORIGIN = 'https://admin.bench.test';
-const ADMIN = { login: 'bench_admin', password: 'bench-password-1' };
-
 type Mode = 'bare' | 'full';
 interface Target {
   name: string;
@@ -45,67 +33,8 @@ interface Sample {
   /** Server CPU time per request (user + system): what the edge costs, whatever the load generator does. */
   cpuPerRequest: number;
 }
-interface Server {
-  child: ChildProcess;
-  port: number;
-}
-
-const secret = () => randomBytes(48).toString('base64url');
-
-function serverEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: testDatabaseUrl(DATABASE),
-    DATABASE_POOL_MAX: '10',
-    REDIS_URL,
-    REDIS_KEY_PREFIX: REDIS_PREFIX,
-    JWT_SECRET: secret(),
-    BCRYPT_COST: '12',
-    HASH_POOL_THREADS: '1',
-    CORS_ORIGINS: ORIGIN,
-    RATE_LIMIT_ENABLED: 'true',
-    RATE_LIMIT_WINDOW: '60s',
-    // Counted on every limited request, never reached.
-    RATE_LIMIT_GLOBAL_MAX: '1000000000',
-    RATE_LIMIT_AUTH_MAX: '1000000000',
-    REMNAWAVE_URL: 'http://127.0.0.1:9',
-    REMNAWAVE_TOKEN: secret(),
-    REMNAWAVE_WEBHOOK_SECRET: secret(),
-    CRYPTOBOT_TOKEN: secret(),
-    TELEGRAM_BOT_TOKEN: secret(),
-    GITHUB_CLIENT_ID: 'bench-client',
-    GITHUB_CLIENT_SECRET: secret(),
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    METRICS_TOKEN: secret(),
-  };
-}
-
-async function prepareDatabase(): Promise<void> {
-  await recreateTestDatabase(DATABASE);
-  const db = knex(knexConfig({ url: testDatabaseUrl(DATABASE), poolMax: 1 }));
-  try {
-    await db.seed.run();
-    await db('admin_users').insert({
-      login: ADMIN.login,
-      role: 'viewer',
-      is_active: true,
-      password_hash: await bcrypt.hash(ADMIN.password, 12),
-    });
-  } finally {
-    await db.destroy();
-  }
-}
-
 function startChild(mode: Mode, env: NodeJS.ProcessEnv): Promise<Server> {
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(path.join(__dirname, 'edge-server.ts'), [mode], { env, execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
-    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
-  });
+  return forkServer(path.join(__dirname, 'edge-server.ts'), [mode], env, `${mode} server`);
 }
 
 function serverCpuMicros(server: Server): Promise<number> {
@@ -129,41 +58,10 @@ async function load(server: Server, target: Target, duration: number): Promise<S
   return { rps: result.requests.average, p99: result.latency.p99, cpuPerRequest: cpuMicros / result.requests.total };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-async function signIn(port: number): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login_or_email: ADMIN.login, password: ADMIN.password }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`bench login failed: ${response.status} ${JSON.stringify(body)}`);
-  return body.access_token;
-}
-
-async function deleteBenchKeys(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
   console.log(`edge benchmark: ${cpus().length} cores shared by autocannon and the server; -c ${CONNECTIONS}, ${ROUNDS} rounds x ${DURATION}s per server and route`);
   await prepareDatabase();
-  const env = serverEnv();
+  const env = serverEnv({ HASH_POOL_THREADS: '1' });
   const servers: Partial<Record<Mode, Server>> = {};
   try {
     servers.bare = await startChild('bare', env);
@@ -210,18 +108,8 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|');
     for (const row of rows) console.log(row);
   } finally {
-    await Promise.all(
-      Object.values(servers).map(
-        (server) =>
-          new Promise((resolve) => {
-            server.child.once('exit', resolve);
-            server.child.kill('SIGTERM');
-          }),
-      ),
-    );
-    await deleteBenchKeys();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await dropTestDatabase(DATABASE).catch(() => undefined);
+    await stopServers(Object.values(servers));
+    await cleanUp();
   }
 }
 
