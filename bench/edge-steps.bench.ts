@@ -1,10 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import knex from 'knex';
 import { knexConfig } from '../src/infrastructure/db/knex';
 import { dropTestDatabase, recreateTestDatabase, testDatabaseUrl } from '../test/support/database';
+import { serverEnv } from './support';
 
 /**
  * Where the edge's cost goes (npm run bench:edge:steps): server CPU µs per request as the edge
@@ -20,30 +20,13 @@ const DATABASE = 'cybervpn_bench_steps';
 const NAMES = ['bare Express', '+ request scope', '+ access log', '+ CORS', '+ helmet', '+ query bound', '+ JSON parser', '+ rate limits', '+ declared routes, 404, error handler'];
 const STEPS = (process.env.BENCH_STEPS ?? NAMES.map((_n, i) => i).join(',')).split(',').map(Number);
 
-const secret = () => randomBytes(48).toString('base64url');
-const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
+// The same environment as the other benchmarks, on a database and key prefix of its own.
+const env: NodeJS.ProcessEnv = serverEnv({
   BENCH_AUTO_PIPELINING: process.env.BENCH_AUTO_PIPELINING,
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
   DATABASE_URL: testDatabaseUrl(DATABASE),
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0',
   REDIS_KEY_PREFIX: `bench-steps:${process.pid}:`,
-  JWT_SECRET: secret(),
-  BCRYPT_COST: '12',
   HASH_POOL_THREADS: '1',
-  CORS_ORIGINS: 'https://admin.bench.test',
-  RATE_LIMIT_GLOBAL_MAX: '1000000000',
-  REMNAWAVE_URL: 'http://127.0.0.1:9',
-  REMNAWAVE_TOKEN: secret(),
-  REMNAWAVE_WEBHOOK_SECRET: secret(),
-  CRYPTOBOT_TOKEN: secret(),
-  TELEGRAM_BOT_TOKEN: secret(),
-  GITHUB_CLIENT_ID: 'bench-client',
-  GITHUB_CLIENT_SECRET: secret(),
-  DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  METRICS_TOKEN: secret(),
-};
+});
 
 function ask(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
