@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import knex from 'knex';
 import { knexConfig } from '../src/infrastructure/db/knex';
 import { dropTestDatabase, recreateTestDatabase, testDatabaseUrl } from '../test/support/database';
+import { deleteKeysWithPrefix } from '../test/support/redis-keys';
 
 /**
  * What the benchmarks share: the throwaway database `cybervpn_bench` (BENCH_DATABASE; created, migrated, seeded,
@@ -134,12 +135,7 @@ export async function signIn(port: number, admin = BENCH_ADMIN): Promise<string>
 async function deleteBenchKeys(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, REDIS_PREFIX);
   } finally {
     redis.disconnect();
   }

@@ -9,7 +9,6 @@ import { ReadinessProbe } from './infrastructure/readiness';
 import { createRedis } from './infrastructure/redis/redis';
 import { buildOpenApiDocument } from './http/openapi';
 import { routeGroups } from './http/route-table';
-import type { RequestAuthenticator } from './http/access-guard';
 import { RequestContextStore, type RequestContext } from './shared/request-context';
 import { PasswordHasher } from './infrastructure/password-hasher';
 import { AdminRepository } from './modules/admins/admins.repository';
@@ -62,7 +61,7 @@ export interface Cradle {
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
-  authenticator: RequestAuthenticator;
+  authenticator: Authenticator;
   adminRepository: AdminRepository;
   auditRepository: AuditRepository;
   auditService: AuditService;

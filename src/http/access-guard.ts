@@ -17,13 +17,19 @@ export interface RequestAuthenticator {
   authenticate(req: Request): Promise<Principal>;
 }
 
+/** Authenticates the request and makes the caller known to the route, the logs and the audit. */
+export async function identifyCaller(req: Request): Promise<Principal> {
+  const principal = await req.container.cradle.authenticator.authenticate(req);
+  req.principal = principal;
+  req.context.adminId = principal.adminId;
+  return principal;
+}
+
 /** Enforces a route's declared access: authentication first, then the permission matrix. */
 export function accessGuard(access: Access): RequestHandler | null {
   if (access === 'public') return null;
   return async (req, _res, next) => {
-    const principal = await req.container.cradle.authenticator.authenticate(req);
-    req.principal = principal;
-    req.context.adminId = principal.adminId;
+    const principal = await identifyCaller(req);
     if (access !== 'authenticated' && !hasPermission(principal.role, access)) {
       throw new PermissionDeniedError(`missing ${access}`);
     }

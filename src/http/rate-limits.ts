@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
 import type { Logger } from '../infrastructure/logger';
+import { redisKey } from '../infrastructure/redis/redis';
 import { RateLimitedError, ServiceUnavailableError } from '../shared/errors';
 import { API_PREFIX } from './route-table';
 import type { RouteMiddlewareFor } from './mount-routes';
@@ -180,7 +181,7 @@ function createLimiter(
     // One store, hence one key prefix, per limiter (rate-limit-redis 6 refuses shared stores).
     store: new EdgeRedisStore({
       redis,
-      prefix: `${config.redis.keyPrefix}rl:${name}:`,
+      prefix: `${redisKey(config, 'rl', name)}:`,
       limiter: name,
       failClosed,
       logger,

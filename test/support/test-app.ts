@@ -8,6 +8,7 @@ import { createLogger } from '../../src/infrastructure/logger';
 import { waitUntilReady } from '../../src/infrastructure/redis/wait-until-ready';
 import { CapturedLogs } from './captured-logs';
 import { truncateAllTables } from './database';
+import { deleteKeysWithPrefix } from './redis-keys';
 import { testEnv } from './env';
 
 /**
@@ -37,19 +38,10 @@ export async function createTestApp(
 
   const reset = async () => {
     await truncateAllTables(container.cradle.db);
-    await deleteKeys(container, config.redis.keyPrefix);
+    // A test that points the app at a dead Redis has no keys to delete.
+    if (container.cradle.redis.status === 'ready') await deleteKeysWithPrefix(container.cradle.redis, config.redis.keyPrefix);
     logs.clear();
   };
   return { container, app, http: supertest(app), logs, reset, close: () => container.dispose() };
 }
 
-async function deleteKeys(container: AppContainer, prefix: string): Promise<void> {
-  const { redis } = container.cradle;
-  if (redis.status !== 'ready') return;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}

@@ -54,6 +54,9 @@ export type AdminChanges = Partial<
 
 const TABLE = 'admin_users';
 
+/** Logins and emails are matched trimmed and case-insensitively, as their unique indexes compare them. */
+export const normaliseLogin = (loginOrEmail: string): string => loginOrEmail.trim().toLowerCase();
+
 /** Which unique field a duplicate hit, from the constraint PostgreSQL names. */
 function duplicateOf(error: unknown): ConflictError {
   const constraint = String((error as { constraint?: string }).constraint ?? '');
@@ -84,7 +87,7 @@ export class AdminRepository {
 
   /** Login and email are matched case-insensitively, as their unique indexes are. */
   async findByLoginOrEmail(loginOrEmail: string): Promise<AdminRecord | undefined> {
-    const needle = loginOrEmail.trim().toLowerCase();
+    const needle = normaliseLogin(loginOrEmail);
     return this.db<AdminRecord>(TABLE)
       .whereRaw('lower(login) = ?', [needle])
       .orWhereRaw('lower(email) = ?', [needle])

@@ -156,7 +156,7 @@ export const authRoutes: readonly RouteDefinition[] = [
     request: { body: verifyTokenBody },
     responses: { 200: { description: 'Whether the token is valid now, and whose', schema: verifyTokenResultSchema } },
     handler: async (req, res) => {
-      res.json(await req.container.cradle.authService.verifyToken((req.body as { token: string }).token));
+      res.json(await req.container.cradle.authenticator.check((req.body as { token: string }).token));
     },
   },
   {

@@ -2,19 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import { InvalidCredentialsError, InvalidTokenError, NotFoundError } from '../../shared/errors';
 import { redisKey } from '../../infrastructure/redis/redis';
-import { sha256Hex } from '../../shared/secrets';
 import type { PasswordHasher } from '../../infrastructure/password-hasher';
 import type { RequestContext } from '../../shared/request-context';
 import { toAdminView, type AdminRecord, type AdminRepository, type AdminView } from '../admins/admins.repository';
 import type { AuditService } from '../audit/audit.service';
 import type { TwoFactorService } from '../two-factor/two-factor.service';
-import { accountSubject, loginSubject, type LoginThrottle } from './login-throttle';
+import { accountSubject, loginFingerprint, loginSubject, type LoginThrottle } from './login-throttle';
 import type { SessionService, TokenPair } from './session.service';
 import type { TokenService } from './token.service';
-import type { PrincipalRepository } from './principal.repository';
-import type { Role } from '../../shared/permissions';
-
-export type TokenCheck = { valid: false } | { valid: true; sub: string; role: Role; exp: number };
 
 export interface LoginRequest {
   login_or_email: string;
@@ -36,7 +31,6 @@ export class AuthService {
     twoFactorService: TwoFactorService;
     auditService: AuditService;
     requestContext: RequestContext;
-    principalRepository: PrincipalRepository;
     redis: Redis;
     config: Config;
   };
@@ -128,19 +122,6 @@ export class AuthService {
     return tokens;
   }
 
-  /** For other services: is this access token good right now, and whose is it? */
-  async verifyToken(token: string): Promise<TokenCheck> {
-    let claims;
-    try {
-      claims = this.deps.tokenService.verifyAccessToken(token);
-    } catch {
-      return { valid: false };
-    }
-    const state = await this.deps.principalRepository.load(claims.adminId, claims.sessionId);
-    if (!state?.is_active || !state.session_live) return { valid: false };
-    return { valid: true, sub: claims.adminId, role: state.role, exp: claims.expiresAt };
-  }
-
   async me(adminId: string): Promise<AdminView> {
     const admin = await this.deps.adminRepository.findById(adminId);
     if (!admin) throw new NotFoundError('Admin');
@@ -198,7 +179,7 @@ export class AuthService {
       adminId,
       entityType: 'admin',
       entityId: adminId ?? undefined,
-      newValue: adminId ? { reason } : { reason, login_sha256: sha256Hex(submittedLogin.trim().toLowerCase()) },
+      newValue: adminId ? { reason } : { reason, login_sha256: loginFingerprint(submittedLogin) },
     });
     throw new InvalidCredentialsError(reason);
   }

@@ -6,6 +6,9 @@ import { ACCESS_COOKIE, readCookie } from './auth.cookies';
 import { assertSameSiteWrite } from './csrf';
 import type { PrincipalRepository } from './principal.repository';
 import type { TokenService } from './token.service';
+import type { Role } from '../../shared/permissions';
+
+export type TokenCheck = { valid: false } | { valid: true; sub: string; role: Role; exp: number };
 
 /** The token of an `Authorization: Bearer <token>` header; anything else there is refused. */
 export function bearerTokenOf(req: Request): string {
@@ -32,10 +35,25 @@ export class Authenticator implements RequestAuthenticator {
 
   async authenticate(req: Request): Promise<Principal> {
     const { token, via } = this.credentials(req);
+    return (await this.liveToken(token, via)).principal;
+  }
+
+  /** For other services (`POST /auth/verify-token`): the same checks, as an answer instead of a refusal. */
+  async check(token: string): Promise<TokenCheck> {
+    try {
+      const { principal, expiresAt } = await this.liveToken(token, 'bearer');
+      return { valid: true, sub: principal.adminId, role: principal.role, exp: expiresAt };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return { valid: false };
+      throw error;
+    }
+  }
+
+  private async liveToken(token: string, via: Principal['via']): Promise<{ principal: Principal; expiresAt: number }> {
     const claims = this.tokenService.verifyAccessToken(token);
     const state = await this.principalRepository.load(claims.adminId, claims.sessionId);
     if (!state || !state.is_active || !state.session_live) throw new InvalidTokenError('session ended or account inactive');
-    return { adminId: claims.adminId, role: state.role, sessionId: claims.sessionId, via };
+    return { principal: { adminId: claims.adminId, role: state.role, sessionId: claims.sessionId, via }, expiresAt: claims.expiresAt };
   }
 
   private credentials(req: Request): { token: string; via: Principal['via'] } {

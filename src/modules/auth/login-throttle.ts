@@ -3,6 +3,7 @@ import type { Config } from '../../config';
 import { RateLimitedError } from '../../shared/errors';
 import { sha256Hex } from '../../shared/secrets';
 import { redisKey } from '../../infrastructure/redis/redis';
+import { normaliseLogin } from '../admins/admins.repository';
 
 /**
  * Brute-force guard for everything that checks a secret. Failures are counted per subject:
@@ -22,7 +23,9 @@ const LONGEST_COOL_DOWN_SECONDS = 3600;
 const LOCK_MEMORY_SECONDS = 24 * 3600;
 
 export type ThrottleSubject = string & { readonly __throttleSubject: true };
-export const loginSubject = (login: string) => `login:${sha256Hex(login.trim().toLowerCase())}` as ThrottleSubject;
+/** A submitted login as matched against accounts (normalised), hashed: what lock-outs and audits keep of it. */
+export const loginFingerprint = (login: string): string => sha256Hex(normaliseLogin(login));
+export const loginSubject = (login: string) => `login:${loginFingerprint(login)}` as ThrottleSubject;
 export const accountSubject = (adminId: string) => `account:${adminId}` as ThrottleSubject;
 
 export class LoginThrottle {

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
-import { principalOf } from '../../http/access-guard';
+import { identifyCaller, principalOf } from '../../http/access-guard';
 import { ACCESS_COOKIE, readCookie } from '../auth/auth.cookies';
 import { sendLoginResult } from '../auth/login-response';
 import { loginResultSchema } from '../auth/auth.schemas';
@@ -17,10 +17,7 @@ const tags = ['oauth'];
  */
 async function optionalCaller(req: Request): Promise<string | undefined> {
   if (req.get('authorization') === undefined && readCookie(req, ACCESS_COOKIE) === undefined) return undefined;
-  const principal = await req.container.cradle.authenticator.authenticate(req);
-  req.principal = principal;
-  req.context.adminId = principal.adminId;
-  return principal.adminId;
+  return (await identifyCaller(req)).adminId;
 }
 
 const STATE_BINDING =

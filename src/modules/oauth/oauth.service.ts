@@ -152,13 +152,13 @@ export class OAuthService {
   }
 
   private async link(adminId: string, identity: ProvenIdentity): Promise<LinkedAccountView> {
-    const { oauthAccountRepository, auditService, config } = this.deps;
+    const { oauthAccountRepository, auditService } = this.deps;
     const account = await oauthAccountRepository.link({
       admin_id: adminId,
       provider: identity.provider,
       provider_user_id: identity.providerUserId,
       provider_username: identity.username,
-      access_token_encrypted: identity.accessToken ? encryptSecret(identity.accessToken, config.dataEncryptionKey) : null,
+      access_token_encrypted: this.sealed(identity.accessToken),
     });
     const view = toView(account);
     await auditService.record({ action: 'oauth.linked', entityType: 'oauth_account', entityId: account.id, newValue: view });
@@ -166,17 +166,20 @@ export class OAuthService {
   }
 
   private async loginAs(identity: ProvenIdentity): Promise<LoginResult> {
-    const { oauthAccountRepository, authService, config } = this.deps;
+    const { oauthAccountRepository, authService } = this.deps;
     const account = await oauthAccountRepository.findByProviderUser(identity.provider, identity.providerUserId);
     if (account) {
       await oauthAccountRepository.refresh(account.id, {
         provider_username: identity.username,
-        access_token_encrypted: identity.accessToken
-          ? encryptSecret(identity.accessToken, config.dataEncryptionKey)
-          : account.access_token_encrypted,
+        access_token_encrypted: this.sealed(identity.accessToken) ?? account.access_token_encrypted,
       });
     }
     return authService.loginWithLinkedAccount(account?.admin_id ?? null, `oauth:${identity.provider}`);
+  }
+
+  /** A provider's token as stored: encrypted at rest, or nothing when the provider gave none. */
+  private sealed(token: string | null): string | null {
+    return token ? encryptSecret(token, this.deps.config.dataEncryptionKey) : null;
   }
 
   private async linkFailed(adminId: string, provider: OAuthProvider, reason: string): Promise<never> {
