@@ -18,6 +18,7 @@ import { ROLES, type Role } from '../shared/permissions';
 import { toAdminView } from '../modules/admins/admins.repository';
 import { emailSchema } from '../modules/admins/admins.schemas';
 import { loginSchema, passwordSchema } from '../modules/auth/auth.schemas';
+import { useDevelopmentDatabaseOrExit } from './dev-database';
 
 const USAGE = `Usage: admin:create --login <login> [--email <email>] [--role <${ROLES.join('|')}>] [--password-stdin]
   The password is prompted for (hidden, twice) on a terminal, or read from stdin with --password-stdin.`;
@@ -103,6 +104,15 @@ function validate(raw: Record<string, unknown>): Input {
 }
 
 async function createAdmin(input: Input): Promise<string> {
+  const devDatabase = await useDevelopmentDatabaseOrExit();
+  try {
+    return await createAdminIn(input);
+  } finally {
+    await devDatabase?.stop();
+  }
+}
+
+async function createAdminIn(input: Input): Promise<string> {
   const container = buildContainer(loadConfigOrExit());
   // The repositories and the audit trail live in request scopes; the command is one "request".
   const scope = container.createScope();
