@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { constants } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -172,7 +172,8 @@ async function startEmbeddedPostgres(options: DevDatabaseOptions): Promise<DevDa
   assertPostgresUserCanReach([dataDir, ...(binaries?.initdb ? [realpathSync(binaries.initdb)] : [])]);
 
   const fresh = !existsSync(path.join(dataDir, 'PG_VERSION'));
-  mkdirSync(path.dirname(dataDir), { recursive: true });
+  // .data/ must stay enterable for that user whatever root's umask: made here, its mode is set here.
+  if (mkdirSync(path.dirname(dataDir), { recursive: true }) !== undefined) chmodSync(path.dirname(dataDir), 0o755);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
