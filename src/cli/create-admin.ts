@@ -3,7 +3,8 @@
  *   npm run admin:create -- --login alice [--email a@example.com] [--role super_admin]
  *   printf '%s\n' "$PASSWORD" | npm run admin:create -- --login alice --password-stdin
  * The password comes from a hidden prompt (asked twice) or from stdin, never from a flag: a flag
- * would land in the shell history and in every process listing.
+ * would land in the shell history and in every process listing. Without DATABASE_URL in
+ * development, the account goes into the database of `npm run dev` (dev-database.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';

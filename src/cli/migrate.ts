@@ -2,7 +2,8 @@
  * Database migrations and seeds for every environment:
  *   tsx src/cli/migrate.ts <command>        (development, runs migrations/*.ts)
  *   node dist/src/cli/migrate.js <command>  (compiled, runs dist/migrations/*.js)
- * Both record migration names without extension, so they share one history.
+ * Both record migration names without extension, so they share one history. Without DATABASE_URL
+ * in development, the database is the one of `npm run dev` (dev-database.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
