@@ -3,7 +3,8 @@
  *   npm run admin:create -- --login alice [--email a@example.com] [--role super_admin]
  *   printf '%s\n' "$PASSWORD" | npm run admin:create -- --login alice --password-stdin
  * The password comes from a hidden prompt (asked twice) or from stdin, never from a flag: a flag
- * would land in the shell history and in every process listing.
+ * would land in the shell history and in every process listing. Without DATABASE_URL in
+ * development, the account goes into the database of `npm run dev` (dev-database.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
@@ -18,6 +19,7 @@ import { ROLES, type Role } from '../shared/permissions';
 import { toAdminView } from '../modules/admins/admins.repository';
 import { emailSchema } from '../modules/admins/admins.schemas';
 import { loginSchema, passwordSchema } from '../modules/auth/auth.schemas';
+import { useDevelopmentDatabaseOrExit } from './dev-database';
 
 const USAGE = `Usage: admin:create --login <login> [--email <email>] [--role <${ROLES.join('|')}>] [--password-stdin]
   The password is prompted for (hidden, twice) on a terminal, or read from stdin with --password-stdin.`;
@@ -103,6 +105,15 @@ function validate(raw: Record<string, unknown>): Input {
 }
 
 async function createAdmin(input: Input): Promise<string> {
+  const devDatabase = await useDevelopmentDatabaseOrExit();
+  try {
+    return await createAdminIn(input);
+  } finally {
+    await devDatabase?.stop();
+  }
+}
+
+async function createAdminIn(input: Input): Promise<string> {
   const container = buildContainer(loadConfigOrExit());
   // The repositories and the audit trail live in request scopes; the command is one "request".
   const scope = container.createScope();

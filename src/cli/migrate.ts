@@ -2,14 +2,17 @@
  * Database migrations and seeds for every environment:
  *   tsx src/cli/migrate.ts <command>        (development, runs migrations/*.ts)
  *   node dist/src/cli/migrate.js <command>  (compiled, runs dist/migrations/*.js)
- * Both record migration names without extension, so they share one history.
+ * Both record migration names without extension, so they share one history. Without DATABASE_URL
+ * in development, the database is the one of `npm run dev` (dev-database.ts).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import knex, { type Knex } from 'knex';
+import knex from 'knex';
 import { loadConfigOrExit } from '../config';
 import { knexConfig } from '../infrastructure/db/knex';
-import { MIGRATIONS_DIRECTORY } from '../infrastructure/db/migration-source';
+import { MIGRATION_TEMPLATE_FILE, SOURCE_MIGRATIONS_DIRECTORY } from '../infrastructure/db/migration-source';
+import { useDevelopmentDatabaseOrExit } from './dev-database';
+import { isDatabaseCommand, runDatabaseCommand } from './migration-commands';
 
 const USAGE = `Usage: migrate <command>
   latest          apply every pending migration
@@ -19,74 +22,24 @@ const USAGE = `Usage: migrate <command>
   seed            run the seed files
   make <name>     create migrations/<timestamp>_<name>.ts (name: [a-z0-9_]+)`;
 
-// Parameters start with "_" so an untouched file passes lint; rename them to knex when used.
-const MIGRATION_TEMPLATE = `import type { Knex } from 'knex';
-
-export async function up(_knex: Knex): Promise<void> {
-  // await knex.schema.createTable(...);
-}
-
-export async function down(_knex: Knex): Promise<void> {
-  // Undo exactly what up() did.
-}
-`;
-
 /** Why a command could not run: printed as is, without a stack. */
 class UsageError extends Error {}
-
-function list(names: readonly string[]): string {
-  return names.length === 0 ? '  (none)' : names.map((name) => `  ${name}`).join('\n');
-}
 
 /** UTC YYYYMMDDHHMMSS, the prefix that orders migrations. */
 function timestamp(now: Date): string {
   return now.toISOString().replace(/\D/g, '').slice(0, 14);
 }
 
-/** New migrations belong to the sources, also when this runs from dist/ (dist/migrations is build output). */
-function sourceMigrationsDirectory(): string {
-  const compiled = path.extname(__filename) === '.js';
-  return compiled ? path.resolve(MIGRATIONS_DIRECTORY, '..', '..', 'migrations') : MIGRATIONS_DIRECTORY;
-}
-
 function makeMigration(name: string | undefined): void {
   if (!name || !/^[a-z0-9_]+$/.test(name)) {
     throw new UsageError('make needs a name of lower-case letters, digits and underscores, e.g. add_plan_discount');
   }
-  const file = path.join(sourceMigrationsDirectory(), `${timestamp(new Date())}_${name}.ts`);
+  // New migrations belong to the sources, also when this runs from dist/ (dist/migrations is build output).
+  const file = path.join(SOURCE_MIGRATIONS_DIRECTORY, `${timestamp(new Date())}_${name}.ts`);
   if (existsSync(file)) throw new UsageError(`${path.relative(process.cwd(), file)} already exists`);
-  writeFileSync(file, MIGRATION_TEMPLATE, { flag: 'wx' });
+  // The same template as `npx knex migrate:make` (knexfile.ts names it as the stub).
+  writeFileSync(file, readFileSync(MIGRATION_TEMPLATE_FILE), { flag: 'wx' });
   console.log(`Created ${path.relative(process.cwd(), file)}`);
-}
-
-async function runDatabaseCommand(db: Knex, command: string): Promise<void> {
-  switch (command) {
-    case 'latest': {
-      const [batch, names] = (await db.migrate.latest()) as [number, string[]];
-      console.log(names.length === 0 ? 'Already up to date.' : `Batch ${batch} applied:\n${list(names)}`);
-      return;
-    }
-    case 'rollback':
-    case 'rollback-all': {
-      const [batch, names] = (await db.migrate.rollback(undefined, command === 'rollback-all')) as [number, string[]];
-      const what = command === 'rollback-all' ? 'Rolled back everything' : `Batch ${batch} rolled back`;
-      console.log(names.length === 0 ? 'Nothing to roll back.' : `${what}:\n${list(names)}`);
-      return;
-    }
-    case 'status': {
-      const [completed, pending] = (await db.migrate.list()) as [Array<{ name: string }>, string[]];
-      console.log(`Applied (${completed.length}):\n${list(completed.map((m) => m.name))}`);
-      console.log(`Pending (${pending.length}):\n${list(pending)}`);
-      return;
-    }
-    case 'seed': {
-      const [files] = (await db.seed.run()) as [string[]];
-      console.log(`Seeds run:\n${list(files.map((file) => path.basename(file)))}`);
-      return;
-    }
-    default:
-      throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
-  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -98,14 +51,19 @@ async function main(argv: string[]): Promise<void> {
   }
   // make only writes a file: no configuration or database needed.
   if (command === 'make') return makeMigration(args[0]);
+  if (!isDatabaseCommand(command)) throw new UsageError(`Unknown command "${command}".\n${USAGE}`);
   if (args.length > 0) throw new UsageError(`${command} takes no arguments.\n${USAGE}`);
 
-  const config = loadConfigOrExit();
-  const db = knex(knexConfig(config.database));
+  const devDatabase = await useDevelopmentDatabaseOrExit();
   try {
-    await runDatabaseCommand(db, command);
+    const db = knex(knexConfig(loadConfigOrExit().database));
+    try {
+      await runDatabaseCommand(db, command);
+    } finally {
+      await db.destroy();
+    }
   } finally {
-    await db.destroy();
+    await devDatabase?.stop();
   }
 }
 
