@@ -2,10 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   AppError,
   InternalError,
+  MalformedBodyEncodingError,
   MalformedJsonError,
   PayloadTooLargeError,
   RequestValidationError,
   RouteNotFoundError,
+  UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
 } from '../shared/errors';
 import { isDataException } from '../infrastructure/db/pg-errors';
@@ -14,11 +16,15 @@ import type { Logger } from '../infrastructure/logger';
 import { renderError } from './error-catalog';
 import { fromCelebrateError } from './validation';
 
-/** body-parser reports its failures with a `type`; these are the client's fault. */
+/**
+ * body-parser reports its failures with a `type`; these are the client's fault. 'entity.decode.failed'
+ * is the name input-limits.ts gives a decompression failure, which body-parser leaves untyped.
+ */
 const BODY_PARSER_ERRORS: Record<string, () => AppError> = {
   'entity.parse.failed': () => new MalformedJsonError('Malformed JSON body'),
   'entity.too.large': () => new PayloadTooLargeError('Payload too large'),
-  'encoding.unsupported': () => new UnsupportedMediaTypeError('Unsupported content encoding'),
+  'entity.decode.failed': () => new MalformedBodyEncodingError('Body does not match its Content-Encoding'),
+  'encoding.unsupported': () => new UnsupportedContentEncodingError('Unsupported content encoding'),
   'charset.unsupported': () => new UnsupportedMediaTypeError('Unsupported charset'),
   'request.aborted': () => new MalformedJsonError('Request aborted'),
   'request.size.invalid': () => new MalformedJsonError('Request size mismatch'),

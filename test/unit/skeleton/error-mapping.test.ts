@@ -73,6 +73,7 @@ describe('error mapping', () => {
     for (const [type, status] of [
       ['entity.parse.failed', 400],
       ['entity.too.large', 413],
+      ['entity.decode.failed', 400],
       ['encoding.unsupported', 415],
       ['charset.unsupported', 415],
       ['request.aborted', 400],
