@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type RequestHandler } from 'express';
 import typeIs from 'type-is';
@@ -98,25 +98,33 @@ export function jsonBody(limit: string): RequestHandler {
   );
 }
 
+/** Node's own choice of status for these parser errors (its default clientError answers), in our shape. */
 const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, detail: 'Request header fields too large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, detail: 'Payload too large' },
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'Request timeout' },
 };
 const BAD_REQUEST = { status: 400, detail: 'Bad request' };
 
 /**
- * What Node's HTTP parser refuses never reaches Express (there is no request yet), so it cannot go
- * through the error handler: answer it here, in the same `{"detail"}` shape, with a request id.
+ * What Node's HTTP parser refuses never reaches the error handler: answer it here, in the same
+ * `{"detail"}` shape, then close (the framing is lost, the connection cannot be reused).
+ *
+ * A body's framing error (an invalid chunk size, say) comes after the headers, when the request
+ * is already in the app, usually waiting for the body parser: it is answered too, with that
+ * request's id, unless the app has begun its own response, which must not be corrupted; then the
+ * socket is only closed. The app's late writes to the ended socket are discarded by Node.
  */
 export function answerClientError(server: Server, logger: Logger): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const writable = socket.writable && !(socket as Duplex & { _httpMessage?: unknown })._httpMessage;
-    if (error.code === 'ECONNRESET' || !writable) {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
     }
     const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? BAD_REQUEST;
-    const requestId = randomUUID();
+    const offeredId = inFlight?.getHeader('X-Request-ID');
+    const requestId = typeof offeredId === 'string' ? offeredId : randomUUID();
     logger.debug('request refused by the HTTP parser', { status, error_code: error.code, request_id: requestId });
     const body = JSON.stringify({ detail });
     socket.end(
