@@ -38,6 +38,10 @@ export function toAppError(error: unknown): AppError {
   const bodyType = (error as { type?: string } | null)?.type;
   const bodyError = bodyType ? BODY_PARSER_ERRORS[bodyType] : undefined;
   if (bodyError) return bodyError();
+  // The router decodes path parameters and marks a URIError it cannot decode with status 400.
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) {
+    return new RequestValidationError([{ loc: ['path'], msg: 'the path is not valid percent-encoded UTF-8', type: 'path.encoding' }]);
+  }
   // A value validation let through but PostgreSQL cannot store or compare: still the client's input.
   if (isDataException(error)) {
     return new RequestValidationError([{ loc: ['request'], msg: 'a value is out of range or not representable', type: 'value.unstorable' }]);

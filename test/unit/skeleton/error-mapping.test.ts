@@ -92,6 +92,15 @@ describe('error mapping', () => {
       expect(mapped.cause).to.equal(original);
     });
 
+    it('when the router cannot decode a path parameter (URIError, status 400), then it is a 422 on the path', () => {
+      const error = Object.assign(new URIError("Failed to decode param '%zz'"), { status: 400 });
+      expect(renderError(toAppError(error))).to.deep.include({ status: 422 });
+    });
+
+    it('when a URIError comes from anywhere else (no status), then it stays a 500', () => {
+      expect(toAppError(new URIError('URI malformed'))).to.be.instanceOf(InternalError);
+    });
+
     it('when the error is already ours, then it passes through untouched', () => {
       const error = new NotFoundError('Plan');
       expect(toAppError(error)).to.equal(error);
