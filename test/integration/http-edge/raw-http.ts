@@ -25,9 +25,15 @@ export interface RawRequest {
 }
 
 export function sendRaw(port: number, request: RawRequest): Promise<RawResponse> {
+  // Node frames a body of GET or DELETE by closing the connection, which no real client does: say its length.
+  const headers = { ...request.headers };
+  const named = Object.keys(headers).map((name) => name.toLowerCase());
+  if (request.body !== undefined && !named.includes('content-length') && !named.includes('transfer-encoding')) {
+    headers['Content-Length'] = String(Buffer.byteLength(request.body));
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: request.method, path: request.path, headers: request.headers, agent: false },
+      { host: '127.0.0.1', port, method: request.method, path: request.path, headers, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
