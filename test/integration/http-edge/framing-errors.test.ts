@@ -3,6 +3,7 @@ import { loadConfig } from '../../../src/config';
 import { startServer, type RunningServer } from '../../../src/server';
 import { CapturedLogs } from '../../support/captured-logs';
 import { testEnv } from '../../support/env';
+import { freePort, startApiProcess, waitForHealth } from '../../e2e/api-process';
 import { exchangeRaw } from './raw-http';
 
 interface ParsedAnswer {
@@ -126,5 +127,19 @@ describe('HTTP edge: framing errors of the HTTP parser, answered in our shape', 
     const res = await fetch(`http://127.0.0.1:${running.port}/health`);
     expect(res.status).to.equal(200);
     expect(logs.entries.filter((entry) => entry.level === 'error')).to.deep.equal([]);
+  });
+
+  it('when the API runs as its own process (the entry point npm start runs), then an invalid chunk size is answered 400 there too', async function () {
+    this.timeout(60_000);
+    const port = await freePort();
+    const api = startApiProcess(testEnv({ PORT: String(port) }));
+    try {
+      await waitForHealth(port, api);
+      const raw = await exchangeRaw(port, chunked('POST', '/api/v1/auth/login', '5\r\n{"a":\r\nzz\r\n'));
+      expectOurShape(parseAnswer(raw), 400, 'Bad request');
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
   });
 });
