@@ -31,6 +31,8 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
   malformed_json: { status: 400, detail: fixed('Malformed JSON body') },
   payload_too_large: { status: 413, detail: fixed('Payload too large') },
   unsupported_media_type: { status: 415, detail: fixed('Content-Type must be application/json') },
+  malformed_body_encoding: { status: 400, detail: fixed('Body does not match its Content-Encoding') },
+  unsupported_content_encoding: { status: 415, detail: fixed('Content-Encoding must be identity, gzip or deflate') },
   invalid_token: {
     status: 401,
     detail: fixed('Invalid or expired token'),

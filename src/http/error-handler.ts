@@ -2,10 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   AppError,
   InternalError,
+  MalformedBodyEncodingError,
   MalformedJsonError,
   PayloadTooLargeError,
   RequestValidationError,
   RouteNotFoundError,
+  UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
 } from '../shared/errors';
 import { isDataException } from '../infrastructure/db/pg-errors';
@@ -14,11 +16,15 @@ import type { Logger } from '../infrastructure/logger';
 import { renderError } from './error-catalog';
 import { fromCelebrateError } from './validation';
 
-/** body-parser reports its failures with a `type`; these are the client's fault. */
+/**
+ * body-parser reports its failures with a `type`; these are the client's fault. 'entity.decode.failed'
+ * is the name input-limits.ts gives a decompression failure, which body-parser leaves untyped.
+ */
 const BODY_PARSER_ERRORS: Record<string, () => AppError> = {
   'entity.parse.failed': () => new MalformedJsonError('Malformed JSON body'),
   'entity.too.large': () => new PayloadTooLargeError('Payload too large'),
-  'encoding.unsupported': () => new UnsupportedMediaTypeError('Unsupported content encoding'),
+  'entity.decode.failed': () => new MalformedBodyEncodingError('Body does not match its Content-Encoding'),
+  'encoding.unsupported': () => new UnsupportedContentEncodingError('Unsupported content encoding'),
   'charset.unsupported': () => new UnsupportedMediaTypeError('Unsupported charset'),
   'request.aborted': () => new MalformedJsonError('Request aborted'),
   'request.size.invalid': () => new MalformedJsonError('Request size mismatch'),
@@ -32,6 +38,10 @@ export function toAppError(error: unknown): AppError {
   const bodyType = (error as { type?: string } | null)?.type;
   const bodyError = bodyType ? BODY_PARSER_ERRORS[bodyType] : undefined;
   if (bodyError) return bodyError();
+  // The router decodes path parameters and marks a URIError it cannot decode with status 400.
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) {
+    return new RequestValidationError([{ loc: ['path'], msg: 'the path is not valid percent-encoded UTF-8', type: 'path.encoding' }]);
+  }
   // A value validation let through but PostgreSQL cannot store or compare: still the client's input.
   if (isDataException(error)) {
     return new RequestValidationError([{ loc: ['request'], msg: 'a value is out of range or not representable', type: 'value.unstorable' }]);

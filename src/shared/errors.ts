@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'malformed_json'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'malformed_body_encoding'
+  | 'unsupported_content_encoding'
   | 'invalid_token'
   | 'invalid_credentials'
   | 'csrf_rejected'
@@ -55,6 +57,16 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   readonly code = 'unsupported_media_type';
+}
+
+/** The body is not what its Content-Encoding says (not gzip, truncated, bad checksum). */
+export class MalformedBodyEncodingError extends AppError {
+  readonly code = 'malformed_body_encoding';
+}
+
+/** A Content-Encoding the edge does not decode (see ACCEPTED_CONTENT_ENCODINGS). */
+export class UnsupportedContentEncodingError extends AppError {
+  readonly code = 'unsupported_content_encoding';
 }
 
 export class InvalidTokenError extends AppError {

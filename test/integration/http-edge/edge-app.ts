@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import Joi from 'joi';
 import supertest from 'supertest';
 import { createApp } from '../../../src/app';
@@ -46,6 +47,8 @@ const testRoutes: RouteGroup = {
 export interface EdgeApp extends TestApp {
   /** supertest over the app with the test-only routes. */
   readonly edge: ReturnType<typeof supertest>;
+  /** The app with the test-only routes, for tests that must choose the exact bytes sent. */
+  readonly edgeApp: Express;
 }
 
 export async function createEdgeApp(
@@ -54,7 +57,7 @@ export async function createEdgeApp(
 ): Promise<EdgeApp> {
   const testApp = await createTestApp(envOverrides, configure);
   const app = createApp(testApp.container, { routeGroups: [...routeGroups, testRoutes] });
-  return Object.assign(testApp, { edge: supertest(app) });
+  return Object.assign(testApp, { edge: supertest(app), edgeApp: app });
 }
 
 /** Limits switched on, small enough to reach in a test. */

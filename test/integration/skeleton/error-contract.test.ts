@@ -9,6 +9,7 @@ import {
   InUseError,
   InvalidCredentialsError,
   InvalidTokenError,
+  MalformedBodyEncodingError,
   MalformedJsonError,
   NotFoundError,
   PayloadTooLargeError,
@@ -19,6 +20,7 @@ import {
   ServiceUnavailableError,
   StateConflictError,
   SubscriptionExpiredError,
+  UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
@@ -56,6 +58,16 @@ const CASES: Partial<Record<ErrorCode, Case>> = {
     error: () => new UnsupportedMediaTypeError(INTERNAL),
     status: 415,
     detail: 'Content-Type must be application/json',
+  },
+  malformed_body_encoding: {
+    error: () => new MalformedBodyEncodingError(INTERNAL),
+    status: 400,
+    detail: 'Body does not match its Content-Encoding',
+  },
+  unsupported_content_encoding: {
+    error: () => new UnsupportedContentEncodingError(INTERNAL),
+    status: 415,
+    detail: 'Content-Encoding must be identity, gzip or deflate',
   },
   invalid_token: {
     error: () => new InvalidTokenError(INTERNAL),

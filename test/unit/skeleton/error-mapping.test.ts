@@ -73,6 +73,7 @@ describe('error mapping', () => {
     for (const [type, status] of [
       ['entity.parse.failed', 400],
       ['entity.too.large', 413],
+      ['entity.decode.failed', 400],
       ['encoding.unsupported', 415],
       ['charset.unsupported', 415],
       ['request.aborted', 400],
@@ -89,6 +90,15 @@ describe('error mapping', () => {
       const mapped = toAppError(original);
       expect(mapped).to.be.instanceOf(InternalError);
       expect(mapped.cause).to.equal(original);
+    });
+
+    it('when the router cannot decode a path parameter (URIError, status 400), then it is a 422 on the path', () => {
+      const error = Object.assign(new URIError("Failed to decode param '%zz'"), { status: 400 });
+      expect(renderError(toAppError(error))).to.deep.include({ status: 422 });
+    });
+
+    it('when a URIError comes from anywhere else (no status), then it stays a 500', () => {
+      expect(toAppError(new URIError('URI malformed'))).to.be.instanceOf(InternalError);
     });
 
     it('when the error is already ours, then it passes through untouched', () => {
