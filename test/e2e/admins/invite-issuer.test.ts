@@ -73,6 +73,19 @@ describe('admins: invites die with their issuer', () => {
     expect((await register(token)).status).to.equal(401);
   });
 
+  it('when a deactivated issuer is reactivated, then its revoked invites stay revoked (revocation is final) and new invites work', async () => {
+    const { root, issuer, token, inviteId } = await issuerWithInvite('viewer');
+    expect((await t.http.patch(`/api/v1/admins/${issuer.id}`).set(root.bearer).send({ is_active: false })).status).to.equal(200);
+    const revokedAt = (await inviteRow(inviteId)).revoked_at as Date;
+    const back = await t.http.patch(`/api/v1/admins/${issuer.id}`).set(root.bearer).send({ is_active: true });
+    expect(back.status).to.equal(200);
+    expect((await auditRowsOf(t, back.headers['x-request-id'] as string)).map((entry) => entry.action)).to.deep.equal(['admin.updated']);
+    expect((await inviteRow(inviteId)).revoked_at).to.deep.equal(revokedAt);
+    expect((await register(token)).status).to.equal(401);
+    const fresh = await t.http.post('/api/v1/admin/invites').set(root.bearer).send({ role: 'viewer' });
+    expect((await register(fresh.body.invite_token as string, 'second')).status).to.equal(201);
+  });
+
   it('when the issuer only changes email, then its invites stay usable', async () => {
     const { root, issuer, token, inviteId } = await issuerWithInvite('viewer');
     expect((await t.http.patch(`/api/v1/admins/${issuer.id}`).set(root.bearer).send({ email: 'moved@example.test' })).status).to.equal(200);
