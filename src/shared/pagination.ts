@@ -19,20 +19,31 @@ export interface Page<T> {
  */
 export const MAX_PAGE_DEPTH = 10_000;
 const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const DEPTH_EXCEEDED = `page * page_size must not exceed ${MAX_PAGE_DEPTH}; narrow the filters instead`;
 
-/** The last page reachable at a page size; a page size that failed validation is reported on its own. */
-const lastPageAt = (pageSize: unknown): number =>
-  Number.isInteger(pageSize) && (pageSize as number) >= 1 ? Math.floor(MAX_PAGE_DEPTH / (pageSize as number)) : MAX_PAGE_DEPTH;
+/**
+ * `page` against the sibling `page_size` as sent (a query string until it is validated itself);
+ * a page size that is invalid is reported on its own, not here.
+ */
+const withinDepth = (page: number, helpers: Joi.CustomHelpers) => {
+  const sent = (helpers.state.ancestors[0] as { page_size?: unknown }).page_size;
+  const pageSize = sent === undefined ? DEFAULT_PAGE_SIZE : Number(sent);
+  const validSize = Number.isInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE_SIZE;
+  // Beyond MAX_PAGE_DEPTH itself, the max rule has said so already.
+  return validSize && page <= MAX_PAGE_DEPTH && page * pageSize > MAX_PAGE_DEPTH ? helpers.error('number.max', { limit: Math.floor(MAX_PAGE_DEPTH / pageSize) }) : page;
+};
 
 export const pageQueryKeys = {
   page: Joi.number()
     .integer()
     .min(1)
-    .max(Joi.ref('page_size', { adjust: lastPageAt }))
+    .max(MAX_PAGE_DEPTH)
+    .custom(withinDepth)
     .default(1)
-    .messages({ 'number.max': `page * page_size must not exceed ${MAX_PAGE_DEPTH}; narrow the filters instead` })
+    .messages({ 'number.max': DEPTH_EXCEEDED })
     .description(`page * page_size must not exceed ${MAX_PAGE_DEPTH}`),
-  page_size: Joi.number().integer().min(1).max(MAX_PAGE_SIZE).default(20),
+  page_size: Joi.number().integer().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
 };
 
 export const pageSchema = (item: Joi.Schema) =>
