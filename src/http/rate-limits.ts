@@ -17,6 +17,9 @@ import type { RouteMiddlewareFor } from './mount-routes';
  *   probes, metrics, the API description and the webhooks (those are authenticated by signature).
  * - `auth`: RATE_LIMIT_AUTH_MAX per window per client IP, on top of `general`, on the routes
  *   declared `credentialEndpoint` (login, register, refresh, OAuth login).
+ * - `metrics`: RATE_LIMIT_AUTH_MAX wrong METRICS_TOKEN tries per window per client IP on
+ *   `/metrics` (review S3); successful scrapes are not counted, so a scraper is never throttled
+ *   by its own polling, and they do not spend the client's `general` allowance.
  *
  * The client IP is `req.ip`: the socket address unless TRUST_PROXY names the proxy hops, so a
  * forged X-Forwarded-For never changes the key. IPv6 clients are grouped by /64 (one customer
@@ -27,15 +30,19 @@ import type { RouteMiddlewareFor } from './mount-routes';
  *   info line when Redis answers again). An outage must not take the whole API down with it.
  * - `auth` FAILS CLOSED: 503 "Service temporarily unavailable" with Retry-After, so an outage
  *   cannot be used to guess passwords without limit.
+ * - `metrics` FAILS OPEN: an outage is when metrics matter most, and production requires a
+ *   METRICS_TOKEN of at least 32 random characters, which no outage makes guessable.
  */
 export const IPV6_SUBNET = 64;
 /** Retry-After of the 503 the auth limiter answers while Redis is away (it reconnects within 2 s). */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
-const NOT_IP_LIMITED = new Set(['/health', '/ready', '/metrics', '/openapi.json', '/docs']);
+const NOT_IP_LIMITED = new Set(['/health', '/ready', '/openapi.json', '/docs']);
 const NOT_IP_LIMITED_PREFIXES = ['/docs/', `${API_PREFIX}/webhooks/`];
+/** Checks a bearer token, so it has a limiter of its own instead of `general`. */
+const METRICS_PATH = '/metrics';
 
-/** Probes, metrics, docs and webhooks are not limited by client IP. */
+/** Probes, docs and webhooks are not limited by client IP. */
 export function isExemptFromIpLimits(path: string): boolean {
   return NOT_IP_LIMITED.has(path) || NOT_IP_LIMITED_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
@@ -66,7 +73,7 @@ export function createClientKey(): (req: Request) => string {
   };
 }
 
-type LimiterName = 'general' | 'auth';
+type LimiterName = 'general' | 'auth' | 'metrics';
 
 interface StoreSettings {
   redis: Redis;
@@ -166,15 +173,19 @@ interface LimiterSettings {
   name: LimiterName;
   limit: number;
   failClosed: boolean;
+  /** Count only answers >= 400 (each success is taken back when it finishes). */
+  countFailuresOnly?: boolean;
 }
+
+const REQUEST_PROPERTY: Record<LimiterName, string> = { general: 'rateLimit', auth: 'authRateLimit', metrics: 'metricsRateLimit' };
 
 function createLimiter(
   { config, redis, logger }: { config: Config; redis: Redis; logger: Logger },
-  { name, limit, failClosed }: LimiterSettings,
+  { name, limit, failClosed, countFailuresOnly = false }: LimiterSettings,
   clientKey: (req: Request) => string,
 ): RequestHandler {
   const { windowMs } = config.rateLimit;
-  const requestPropertyName = name === 'general' ? 'rateLimit' : 'authRateLimit';
+  const requestPropertyName = REQUEST_PROPERTY[name];
   return rateLimit({
     windowMs,
     limit,
@@ -193,6 +204,7 @@ function createLimiter(
     legacyHeaders: false,
     identifier: name,
     requestPropertyName,
+    skipSuccessfulRequests: countFailuresOnly,
     // Explicit: the general limiter lets traffic through while Redis is down, the auth one does not.
     passOnStoreError: !failClosed,
     handler: (req, _res, next) => {
@@ -223,7 +235,12 @@ export function createRateLimits(deps: { config: Config; redis: Redis; logger: L
   const clientKey = createClientKey();
   const generalLimiter = createLimiter(deps, { name: 'general', limit: settings.globalMax, failClosed: false }, clientKey);
   const authLimiter = createLimiter(deps, { name: 'auth', limit: settings.authMax, failClosed: true }, clientKey);
+  const metricsLimiter = createLimiter(deps, { name: 'metrics', limit: settings.authMax, failClosed: false, countFailuresOnly: true }, clientKey);
   const general: RequestHandler = (req, res, next) => {
+    if (req.path === METRICS_PATH) {
+      void metricsLimiter(req, res, next);
+      return;
+    }
     if (isExemptFromIpLimits(req.path)) {
       next();
       return;

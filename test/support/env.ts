@@ -2,6 +2,7 @@ import { testDatabaseUrl } from './database';
 
 /** The environment of an API under test: real PostgreSQL and Redis, outside services on localhost. */
 export const TEST_REDIS_PREFIX = `test:${process.pid}:`;
+export const TEST_METRICS_TOKEN = '3f9c1a7e5b2d48c6a0e19f7b3c5d2e8a';
 
 export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -29,7 +30,8 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     GITHUB_OAUTH_URL: 'http://127.0.0.1:9',
     GITHUB_API_URL: 'http://127.0.0.1:9',
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    METRICS_TOKEN: 'test-metrics-token-0123456789',
+    // Random-looking, as production requires (at least 32 characters of random text).
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     SHUTDOWN_TIMEOUT: '5s',
     ...overrides,
   };

@@ -5,6 +5,7 @@ import type { Role } from '../../shared/permissions';
 import type { AuditService } from '../audit/audit.service';
 import type { SessionService } from '../auth/session.service';
 import { toAdminView, type AdminRecord, type AdminRepository, type AdminView } from './admins.repository';
+import type { InviteService } from './invites.service';
 import { assertMayGrant, type Caller } from './role-policy';
 
 export interface AdminUpdate {
@@ -20,10 +21,16 @@ const isActiveSuperAdmin = (admin: AdminRecord): boolean => admin.role === 'supe
  * Admin accounts managed by other admins. Rules, checked under row locks in the transaction of
  * the change: the last active super_admin is never demoted, deactivated or deleted; nobody
  * deactivates or deletes their own account. Deactivation, deletion and "revoke sessions" end
- * every session of the target, so its very next request is refused.
+ * every session of the target, so its very next request is refused. Deactivation, deletion and
+ * demotion also revoke the target's pending invites it may no longer grant.
  */
 export class AdminService {
-  private readonly deps: { adminRepository: AdminRepository; sessionService: SessionService; auditService: AuditService };
+  private readonly deps: {
+    adminRepository: AdminRepository;
+    sessionService: SessionService;
+    auditService: AuditService;
+    inviteService: InviteService;
+  };
 
   constructor(deps: AdminService['deps']) {
     this.deps = deps;
@@ -53,6 +60,10 @@ export class AdminService {
         { action: 'admin.updated', entityType: 'admin', entityId: id, oldValue: toAdminView(target), newValue: toAdminView(updated) },
         trx,
       );
+      // Demoted or deactivated: its pending invites it may no longer grant die in the same change.
+      if (updated.role !== target.role || updated.is_active !== target.is_active) {
+        await this.deps.inviteService.revokeWhatIssuerMayNoLongerGrant(id, updated, caller.adminId, trx);
+      }
       return { before: target, after: updated };
     });
 
@@ -68,6 +79,8 @@ export class AdminService {
       assertMayGrant(caller.role, target.role);
       if (target.isLastSuperAdmin) throw new StateConflictError('last_super_admin');
       if (target.id === caller.adminId) throw new StateConflictError('own_account');
+      // Before the row goes: its invites would outlive it with created_by set to NULL.
+      await this.deps.inviteService.revokeWhatIssuerMayNoLongerGrant(id, null, caller.adminId, trx);
       await adminRepository.delete(id, trx);
       await auditService.record({ action: 'admin.deleted', entityType: 'admin', entityId: id, oldValue: toAdminView(target) }, trx);
     });

@@ -1,5 +1,5 @@
 import { PermissionDeniedError } from '../../shared/errors';
-import { roleRank, type Role } from '../../shared/permissions';
+import { hasPermission, roleRank, ROLES, type Role } from '../../shared/permissions';
 
 /** Who acts on an admin account: the authenticated principal of the request. */
 export interface Caller {
@@ -8,9 +8,18 @@ export interface Caller {
 }
 
 /**
- * Nobody hands out a role above their own, by invite or by change. Only super_admin holds
- * manage_admins today, so this never refuses; it keeps holding if the matrix ever changes.
+ * The one rule of who may hand out a role, by invite or by change: an admin holding
+ * manage_admins, for roles up to their own. Checked when an invite is made, again when it is
+ * spent (against its issuer as the issuer is now), and when an issuer changes (what it may no
+ * longer grant is revoked).
  */
+export function mayGrant(grantorRole: Role, role: Role): boolean {
+  return hasPermission(grantorRole, 'manage_admins') && roleRank(role) <= roleRank(grantorRole);
+}
+
+/** The roles a grantor may hand out under mayGrant; empty for roles without manage_admins. */
+export const grantableBy = (grantorRole: Role): Role[] => ROLES.filter((role) => mayGrant(grantorRole, role));
+
 export function assertMayGrant(callerRole: Role, role: Role): void {
-  if (roleRank(role) > roleRank(callerRole)) throw new PermissionDeniedError(`${callerRole} may not grant ${role}`);
+  if (!mayGrant(callerRole, role)) throw new PermissionDeniedError(`${callerRole} may not grant ${role}`);
 }

@@ -5,7 +5,10 @@ import type { RouteDefinition } from '../../http/route-definition';
 import { InvalidTokenError, RouteNotFoundError } from '../../shared/errors';
 import { safeEqual } from '../../shared/secrets';
 
-/** Liveness, readiness, metrics and the API description: outside /api/v1, never rate limited. */
+/**
+ * Liveness, readiness, metrics and the API description, outside /api/v1. Of these only /metrics
+ * is rate limited: it checks a token (wrong tries per IP, src/http/rate-limits.ts).
+ */
 const tags = ['system'];
 const componentState = Joi.string().valid('up', 'down');
 const readinessSchema = Joi.object({

@@ -11,7 +11,11 @@ async function schemaSnapshot(db: Knex): Promise<Record<string, unknown[]>> {
   const ours = "NOT LIKE 'knex\\_migrations%'";
   const [columns, indexes, constraints, triggers, functions] = await Promise.all([
     db.raw(`
-      SELECT table_name, column_name, ordinal_position, data_type, udt_name, is_nullable, column_default,
+      SELECT table_name, column_name,
+             -- The order, not attnum: PostgreSQL never reuses the number of a dropped column,
+             -- so a column dropped by a down and added again by an up gets a higher one.
+             row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position) AS position,
+             data_type, udt_name, is_nullable, column_default,
              character_maximum_length, numeric_precision, numeric_scale
       FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name ${ours}

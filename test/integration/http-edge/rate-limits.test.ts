@@ -79,13 +79,13 @@ describe('HTTP edge: rate limits', function () {
       expectTooManyRequests(await login(t, '203.0.113.77'));
     });
 
-    it('when probes, docs, metrics and webhooks are called, then they are not limited by IP', async () => {
+    it('when probes, docs and webhooks are called, then they are not limited by IP', async () => {
       for (let i = 1; i <= 105; i += 1) {
         const res = await t.http.get('/health');
         expect(res.status).to.equal(200);
         expect(res.headers.ratelimit).to.equal(undefined);
       }
-      for (const path of ['/ready', '/openapi.json', '/metrics']) {
+      for (const path of ['/ready', '/openapi.json']) {
         expect((await t.http.get(path)).headers.ratelimit, path).to.equal(undefined);
       }
       const webhook = await t.edge.post(WEBHOOK_PATH).send({ any: 'thing' });
@@ -93,6 +93,35 @@ describe('HTTP edge: rate limits', function () {
       expect(webhook.headers.ratelimit).to.equal(undefined);
       // ... and they did not use up the client's allowance either.
       expect((await t.http.get('/api/v1/plans')).headers.ratelimit).to.match(/r=99;/);
+    });
+
+    it('when /metrics is called with wrong tokens, then the 6th wrong try in a window is 429 before the token is looked at (review S3)', async () => {
+      const scrape = (token: string) => t.http.get('/metrics').set('Authorization', `Bearer ${token}`);
+      const right = t.container.cradle.config.metricsToken;
+      for (let i = 1; i <= 5; i += 1) {
+        const res = await scrape(`guess-${i}`);
+        expect(res.status, `guess ${i}`).to.equal(401);
+        expect(res.headers.ratelimit).to.include('"metrics"');
+      }
+      expectTooManyRequests(await scrape('guess-6'));
+      // The scraper behind the same address waits out the window too: a guesser must not get around it.
+      expectTooManyRequests(await scrape(right));
+      // ... and the general allowance of the client was not spent by /metrics.
+      expect((await t.http.get('/api/v1/plans')).headers.ratelimit).to.match(/"general"; r=99;/);
+    });
+
+    it('when /metrics is scraped with the right token, then successful scrapes are never counted', async () => {
+      const right = t.container.cradle.config.metricsToken;
+      for (let i = 1; i <= 12; i += 1) {
+        const res = await t.http.get('/metrics').set('Authorization', `Bearer ${right}`);
+        expect(res.status, `scrape ${i}`).to.equal(200);
+      }
+      // Success answers are taken back once they finish: poll briefly rather than assume timing.
+      for (let polls = 0; Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}rl:metrics:127.0.0.1`)) > 0 && polls < 50; polls += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}rl:metrics:127.0.0.1`))).to.equal(0);
+      expect((await t.http.get('/metrics').set('Authorization', 'Bearer wrong')).headers.ratelimit).to.match(/"metrics"; r=4;/);
     });
 
     it('when requests are counted, then the counters live under the Redis key prefix, one prefix per limiter', async () => {

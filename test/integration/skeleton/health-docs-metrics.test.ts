@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import { expectCleanBody } from './helpers';
+import { TEST_METRICS_TOKEN } from '../../support/env';
 
-const METRICS_TOKEN = 'test-metrics-token-0123456789';
+const METRICS_TOKEN = TEST_METRICS_TOKEN;
 
 describe('health, readiness, docs and metrics', function () {
   this.timeout(30_000);

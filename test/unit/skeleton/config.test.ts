@@ -43,12 +43,16 @@ function validEnv(overrides: Record<string, string | undefined> = {}): NodeJS.Pr
   return env;
 }
 
+/** What `openssl rand -hex 32` prints: what production asks METRICS_TOKEN to look like. */
+const STRONG_METRICS_TOKEN = randomBytes(32).toString('hex');
+
 /** A production environment that passes every production rule. */
 function productionEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return validEnv({
     NODE_ENV: 'production',
     BCRYPT_COST: '12',
     CORS_ORIGINS: 'https://admin.cybervpn.test',
+    METRICS_TOKEN: STRONG_METRICS_TOKEN,
     ...overrides,
   });
 }
@@ -380,6 +384,34 @@ describe('configuration', () => {
       const error = configErrorOf(productionEnv({ RATE_LIMIT_ENABLED: 'false' }));
       expect(error.badKeys).to.have.length(1);
       expect(error.badKeys[0]).to.match(/^RATE_LIMIT_ENABLED /);
+    });
+
+    for (const [why, token] of [
+      ['16 characters (enough outside production)', 'qz7Kp2Lm9Xv4Rt6W'],
+      ['31 random characters', randomBytes(24).toString('base64url').slice(0, 31)],
+      ['a random block repeated', randomBytes(8).toString('hex').repeat(3)],
+      ['a short string repeated', 'qz12'.repeat(12)],
+      ['two characters alternating', 'qzqzqzqzqzqzqzqzqzqzqzqzqzqzqzqzqzqz'],
+      ['a human-chosen phrase', 'qz-our-prometheus-metrics-token-2026'],
+      ['a password-like phrase', 'QzSuperSecretPasswordForScrapes2026!'],
+    ] as const) {
+      it(`when production's METRICS_TOKEN is ${why}, then it is refused naming METRICS_TOKEN and not the value (review S3)`, () => {
+        const error = configErrorOf(productionEnv({ METRICS_TOKEN: token }));
+        expect(error.badKeys).to.deep.equal(['METRICS_TOKEN (must be at least 32 random characters in production, e.g. openssl rand -hex 32)']);
+        expect(error.message).not.to.include(token);
+      });
+    }
+
+    it('when production has random METRICS_TOKENs (hex, base64url), then each is accepted', () => {
+      for (let i = 0; i < 200; i += 1) {
+        for (const token of [randomBytes(16).toString('hex'), randomBytes(32).toString('hex'), randomBytes(24).toString('base64url')]) {
+          expect(loadConfig(productionEnv({ METRICS_TOKEN: token })).metricsToken).to.equal(token);
+        }
+      }
+    });
+
+    it('when development has a 16-byte METRICS_TOKEN, then it is still accepted', () => {
+      expect(loadConfig(validEnv({ METRICS_TOKEN: 'qz-sixteen-bytes' })).metricsToken).to.equal('qz-sixteen-bytes');
     });
 
     it('when production breaks several rules at once, then every one is named in one error', () => {
