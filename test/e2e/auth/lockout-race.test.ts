@@ -81,6 +81,37 @@ describe('auth: lock-out under concurrent attempts', function () {
     expect(tally(statuses)).to.deep.equal({ 401: 10, 429: 20 });
   });
 
+  it('when wrong codes race at /2fa/validate and wrong current passwords at change-password, then each gets exactly 10 checks', async () => {
+    const admin = await createAdmin(t.container);
+    const secret = generateSecret();
+    await t.container.cradle
+      .db('admin_users')
+      .where({ id: admin.id })
+      .update({ totp_enabled: true, totp_secret_encrypted: encryptSecret(secret, t.container.cradle.config.dataEncryptionKey) });
+    const now = Math.floor(Date.now() / 1000);
+    const session = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password, totp_code: await generate({ secret, epoch: now }) });
+    expect(session.status, JSON.stringify(session.body)).to.equal(200);
+    const bearer = { Authorization: `Bearer ${session.body.access_token as string}` };
+    const wrongCode = await generate({ secret, epoch: now - 3600 });
+
+    const validations = await Promise.all(Array.from({ length: 25 }, () => t.http.post('/api/v1/2fa/validate').set(bearer).send({ code: wrongCode }).then((r) => r)));
+    expect(tally(validations.map((r) => r.status))).to.deep.equal({ 200: 10, 429: 15 });
+    expect(validations.filter((r) => r.status === 200).every((r) => r.body.valid === false)).to.equal(true);
+
+    // The account is locked now; once the cool-down is over, the same race through change-password.
+    const { redis, config } = t.container.cradle;
+    await redis.del(`${config.redis.keyPrefix}throttle:lock:${accountSubject(admin.id)}`);
+    const hasher = t.container.cradle.passwordHasher;
+    const before = hasher.completedTasks;
+    const changes = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        t.http.post('/api/v1/auth/change-password').set(bearer).send({ current_password: `wrong-pass-${i}`, new_password: 'brand-new-pass-1' }).then((r) => r),
+      ),
+    );
+    expect(tally(changes.map((r) => r.status))).to.deep.equal({ 401: 10, 429: 15 });
+    expect(hasher.completedTasks - before, 'bcrypt verifications').to.equal(10);
+  });
+
   it('when a login is locked by its login name, then the right password through the email is refused too', async () => {
     const admin = await createAdmin(t.container, { login: 'two_doors', email: 'two.doors@example.test' });
     for (let attempt = 1; attempt <= 10; attempt += 1) {
