@@ -20,6 +20,7 @@ import { AuditService } from './modules/audit/audit.service';
 import { Authenticator } from './modules/auth/authenticator';
 import { AuthService } from './modules/auth/auth.service';
 import { LoginThrottle } from './modules/auth/login-throttle';
+import { PasswordCostRepository } from './modules/auth/password-costs.repository';
 import { PrincipalRepository } from './modules/auth/principal.repository';
 import { SessionRepository } from './modules/auth/sessions.repository';
 import { SessionService } from './modules/auth/session.service';
@@ -66,6 +67,7 @@ export interface Cradle {
   auditRepository: AuditRepository;
   auditService: AuditService;
   principalRepository: PrincipalRepository;
+  passwordCostRepository: PasswordCostRepository;
   sessionRepository: SessionRepository;
   sessionService: SessionService;
   twoFactorService: TwoFactorService;
@@ -118,6 +120,7 @@ export function buildContainer(config: Config): AppContainer {
     auditRepository: asClass(AuditRepository).scoped(),
     auditService: asClass(AuditService).scoped(),
     principalRepository: asClass(PrincipalRepository).scoped(),
+    passwordCostRepository: asClass(PasswordCostRepository).scoped(),
     sessionRepository: asClass(SessionRepository).scoped(),
     sessionService: asClass(SessionService).scoped(),
     twoFactorService: asClass(TwoFactorService).scoped(),

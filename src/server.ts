@@ -21,6 +21,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const container = buildContainer(config);
   const { logger, redis } = container.cradle;
   if (!(await waitUntilReady(redis, 3000))) logger.warn('redis not reachable at start-up; serving as not ready');
+  // Before the first request: otherwise the first unknown login would also pay for making the dummy hash.
+  await container.cradle.passwordHasher.prepare();
   // The request line counts towards maxHeaderSize: this bounds the URL as well as the headers.
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(container));
   // Slow clients cannot hold sockets for ever; keep-alive stays shorter than typical proxies' own.

@@ -5,7 +5,7 @@ import { Gauge } from 'prom-client';
 import type { Metrics } from './metrics';
 import type { Config } from '../config';
 import { ServiceUnavailableError } from '../shared/errors';
-import type { PasswordHashTask } from '../../workers/password-hash.worker';
+import type { PasswordHashTask, VerifyOutcome } from '../../workers/password-hash.worker';
 
 // .ts under tsx, .js from the compiled build: the worker file sits beside us in either tree.
 const WORKER_FILE = path.resolve(__dirname, '../../workers', `password-hash.worker${path.extname(__filename)}`);
@@ -19,6 +19,7 @@ export class PasswordHasher {
   private readonly pool: Piscina;
   private readonly cost: number;
   private dummyHash: Promise<string> | undefined;
+  private rounds = 0;
 
   constructor({ config, metrics }: { config: Config; metrics: Metrics }) {
     const { threads, maxQueue, cost } = config.passwordHashing;
@@ -59,26 +60,46 @@ export class PasswordHasher {
     return this.pool.completed;
   }
 
+  /**
+   * bcrypt rounds (2^cost per bcrypt call) spent by verifications since start: what tests compare
+   * to show that refused logins of every kind do the same work.
+   */
+  get roundsSpent(): number {
+    return this.rounds;
+  }
+
   hash(password: string): Promise<string> {
     return this.run({ op: 'hash', password, cost: this.cost }) as Promise<string>;
   }
 
-  verify(password: string, hash: string): Promise<boolean> {
-    return this.run({ op: 'verify', password, hash }) as Promise<boolean>;
+  /**
+   * With `chargeCost`, spends at least the work of a verification at the dearer of that cost and
+   * BCRYPT_COST, whatever the stored hash's own cost (the worker adds the missing rounds in the
+   * same task). Logins use it so that an account with a dated hash answers in the same time as
+   * any other refusal.
+   */
+  async verify(password: string, hash: string, chargeCost?: number): Promise<boolean> {
+    const charge = chargeCost === undefined ? undefined : Math.max(chargeCost, this.cost);
+    const { matches, rounds } = (await this.run({ op: 'verify', password, hash, chargeCost: charge })) as VerifyOutcome;
+    this.rounds += rounds;
+    return matches;
+  }
+
+  /**
+   * Makes the dummy hash now (boot), so the first unknown login does not pay for making it: that
+   * one would otherwise cost a hash plus a verification, a timing outlier.
+   */
+  async prepare(): Promise<void> {
+    await this.dummy();
   }
 
   /**
    * Spends the same work as a real verification when there is no account, so that "no such
-   * login" cannot be told from "wrong password" by timing.
+   * login" cannot be told from "wrong password" by timing. The dummy is at BCRYPT_COST;
+   * `chargeCost` raises it like `verify`'s.
    */
-  async verifyAgainstDummy(password: string): Promise<false> {
-    // A failed attempt (pool saturated) must not be remembered, or every later unknown login would
-    // fail the same way and stand out from a wrong password.
-    this.dummyHash ??= this.hash(randomBytes(16).toString('hex')).catch((error: unknown) => {
-      this.dummyHash = undefined;
-      throw error;
-    });
-    await this.verify(password, await this.dummyHash);
+  async verifyAgainstDummy(password: string, chargeCost?: number): Promise<false> {
+    await this.verify(password, await this.dummy(), chargeCost);
     return false;
   }
 
@@ -90,6 +111,16 @@ export class PasswordHasher {
   /** Worker threads hashing in parallel: the login ceiling is this times one thread's rate. */
   get threads(): number {
     return this.pool.options.maxThreads;
+  }
+
+  private dummy(): Promise<string> {
+    // A failed attempt (pool saturated) must not be remembered, or every later unknown login would
+    // fail the same way and stand out from a wrong password.
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex')).catch((error: unknown) => {
+      this.dummyHash = undefined;
+      throw error;
+    });
+    return this.dummyHash;
   }
 
   async close(): Promise<void> {

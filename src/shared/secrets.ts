@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Small cryptographic helpers shared by tokens, invites, 2FA and OAuth. */
 
@@ -7,6 +7,19 @@ export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('
 
 /** What we store instead of a bearer secret: finding a row by its hash needs no slow KDF. */
 export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/**
+ * A key of its own for one purpose, derived from a master key (HKDF-SHA256, the purpose as `info`),
+ * so one configured secret can serve several uses without one use's output helping against another.
+ */
+export const deriveKey = (master: Buffer, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `cybervpn:${purpose}`, 32));
+
+/**
+ * HMAC-SHA256 (hex) under a server-side key: a stable fingerprint of a value that may be a secret
+ * (a password typed into the login field). Unlike a plain hash it cannot be reversed by trying a
+ * dictionary without the key.
+ */
+export const keyedFingerprint = (key: Buffer, value: string): string => createHmac('sha256', key).update(value).digest('hex');
 
 /** Constant-time equality of two strings of any length. */
 export function safeEqual(a: string, b: string): boolean {

@@ -7,7 +7,8 @@ import type { RequestContext } from '../../shared/request-context';
 import { toAdminView, type AdminRecord, type AdminRepository, type AdminView } from '../admins/admins.repository';
 import type { AuditService } from '../audit/audit.service';
 import type { TwoFactorService } from '../two-factor/two-factor.service';
-import { accountSubject, loginFingerprint, loginSubject, type LoginThrottle } from './login-throttle';
+import { accountSubject, verdict, type LoginThrottle } from './login-throttle';
+import type { PasswordCostRepository } from './password-costs.repository';
 import type { SessionService, TokenPair } from './session.service';
 import type { TokenService } from './token.service';
 
@@ -26,6 +27,7 @@ export class AuthService {
     adminRepository: AdminRepository;
     passwordHasher: PasswordHasher;
     loginThrottle: LoginThrottle;
+    passwordCostRepository: PasswordCostRepository;
     sessionService: SessionService;
     tokenService: TokenService;
     twoFactorService: TwoFactorService;
@@ -39,30 +41,42 @@ export class AuthService {
     this.deps = deps;
   }
 
+  /**
+   * Password (and the code, when given with it) under the lock-out: the attempt is reserved on the
+   * submitted string and, when it names an account, on the account too (login and email share one
+   * budget), before bcrypt runs. A right password still waiting for its second factor is half a
+   * proof: it hands the attempt back and clears nothing.
+   */
   async login(request: LoginRequest): Promise<LoginResult> {
-    const { adminRepository, passwordHasher, loginThrottle, tokenService } = this.deps;
+    const { adminRepository, passwordHasher, passwordCostRepository, loginThrottle, tokenService } = this.deps;
     const login = request.login_or_email;
-    await loginThrottle.assertNotLocked(loginSubject(login));
+    const [admin, highestStoredCost] = await Promise.all([adminRepository.findByLoginOrEmail(login), passwordCostRepository.highestStoredCost()]);
+    const subjects = [loginThrottle.loginSubject(login), ...(admin ? [accountSubject(admin.id)] : [])];
 
-    const admin = await adminRepository.findByLoginOrEmail(login);
-    // Every path spends one bcrypt verification, so timing does not tell which check failed.
-    const passwordOk = admin ? await passwordHasher.verify(request.password, admin.password_hash) : await passwordHasher.verifyAgainstDummy(request.password);
-    if (!admin || !passwordOk || !admin.is_active) {
-      return this.refuse(login, admin?.id ?? null, !admin ? 'unknown_login' : !passwordOk ? 'wrong_password' : 'inactive');
-    }
-    await this.upgradeHashIfDated(admin, request.password);
+    return loginThrottle.guard(subjects, async () => {
+      // Every path spends one verification charged at the dearest stored cost (at least
+      // BCRYPT_COST): an unknown login, a wrong password, a dated hash and an inactive account
+      // then cost the same, so timing does not tell which check failed or which accounts exist.
+      const charge = highestStoredCost ?? 0;
+      const passwordOk = admin
+        ? await passwordHasher.verify(request.password, admin.password_hash, charge)
+        : await passwordHasher.verifyAgainstDummy(request.password, charge);
+      if (!admin || !passwordOk || !admin.is_active) {
+        return verdict.wrong(await this.refusal(login, admin?.id ?? null, !admin ? 'unknown_login' : !passwordOk ? 'wrong_password' : 'inactive'));
+      }
+      await this.upgradeHashIfDated(admin, request.password);
 
-    if (admin.totp_enabled) {
-      if (!request.totp_code) {
-        const { token, expiresIn } = tokenService.issueTwoFactorToken(admin.id, request.remember_me ?? false);
-        return { kind: 'second_factor_needed', tfa_token: token, expires_in: expiresIn };
+      if (admin.totp_enabled) {
+        if (!request.totp_code) {
+          const { token, expiresIn } = tokenService.issueTwoFactorToken(admin.id, request.remember_me ?? false);
+          return verdict.partlyProven<LoginResult>({ kind: 'second_factor_needed', tfa_token: token, expires_in: expiresIn });
+        }
+        if (!(await this.deps.twoFactorService.verifyLoginCode(admin, request.totp_code))) {
+          return verdict.wrong(await this.refusal(login, admin.id, 'wrong_second_factor'));
+        }
       }
-      await loginThrottle.assertNotLocked(accountSubject(admin.id));
-      if (!(await this.deps.twoFactorService.verifyLoginCode(admin, request.totp_code))) {
-        return this.refuse(login, admin.id, 'wrong_second_factor');
-      }
-    }
-    return { kind: 'signed_in', tokens: await this.signIn(admin, login, request.remember_me ?? false) };
+      return verdict.proven<LoginResult>({ kind: 'signed_in', tokens: await this.signIn(admin, request.remember_me ?? false) });
+    });
   }
 
   /**
@@ -75,15 +89,17 @@ export class AuthService {
     const claims = tokenService.verifyTwoFactorToken(tfaToken);
     const admin = await adminRepository.findById(claims.adminId);
     if (!admin || !admin.is_active) throw new InvalidTokenError('tfa token of an unusable account');
-    await loginThrottle.assertNotLocked(accountSubject(admin.id));
-    const claimKey = redisKey(config, 'tfa-spent', claims.tokenId);
-    const ttl = Math.max(1, claims.expiresAt - Math.floor(Date.now() / 1000));
-    if ((await redis.set(claimKey, '1', 'EX', ttl, 'NX')) !== 'OK') throw new InvalidTokenError('tfa token already used');
-    if (!(await this.deps.twoFactorService.verifyLoginCode(admin, code))) {
-      await redis.del(claimKey);
-      return this.refuse(admin.login, admin.id, 'wrong_second_factor');
-    }
-    return this.signIn(admin, admin.login, claims.rememberMe);
+    // The attempt is reserved before the token is claimed, so a 429 leaves the token usable.
+    return loginThrottle.guard([accountSubject(admin.id), loginThrottle.loginSubject(admin.login)], async () => {
+      const claimKey = redisKey(config, 'tfa-spent', claims.tokenId);
+      const ttl = Math.max(1, claims.expiresAt - Math.floor(Date.now() / 1000));
+      if ((await redis.set(claimKey, '1', 'EX', ttl, 'NX')) !== 'OK') return verdict.notChecked(new InvalidTokenError('tfa token already used'));
+      if (!(await this.deps.twoFactorService.verifyLoginCode(admin, code))) {
+        await redis.del(claimKey);
+        return verdict.wrong(await this.refusal(admin.login, admin.id, 'wrong_second_factor'));
+      }
+      return verdict.proven(await this.signIn(admin, claims.rememberMe));
+    });
   }
 
   /**
@@ -109,7 +125,7 @@ export class AuthService {
       const { token, expiresIn } = tokenService.issueTwoFactorToken(admin.id, false);
       return { kind: 'second_factor_needed', tfa_token: token, expires_in: expiresIn };
     }
-    return { kind: 'signed_in', tokens: await this.signIn(admin, admin.login, false, method) };
+    return { kind: 'signed_in', tokens: await this.signIn(admin, false, method) };
   }
 
   async refresh(refreshToken: string): Promise<TokenPair> {
@@ -131,21 +147,22 @@ export class AuthService {
   /** The current password is a secret check like a login's: wrong guesses count toward the account's lock-out. */
   async changePassword(adminId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
     const { adminRepository, passwordHasher, sessionService, auditService, loginThrottle } = this.deps;
-    await loginThrottle.assertNotLocked(accountSubject(adminId));
     const admin = await adminRepository.findById(adminId);
-    if (!admin || !(await passwordHasher.verify(currentPassword, admin.password_hash))) {
-      await loginThrottle.recordFailure(accountSubject(adminId));
-      await auditService.record({ action: 'admin.password_change_refused', entityType: 'admin', entityId: adminId });
-      throw new InvalidCredentialsError('current password wrong');
-    }
+    await loginThrottle.guard([accountSubject(adminId)], async () => {
+      if (!admin || !(await passwordHasher.verify(currentPassword, admin.password_hash))) {
+        await auditService.record({ action: 'admin.password_change_refused', entityType: 'admin', entityId: adminId });
+        return verdict.wrong(new InvalidCredentialsError('current password wrong'));
+      }
+      // With 2FA on, the password alone is half of the proof a login asks for: it clears nothing.
+      return admin.totp_enabled ? verdict.partlyProven(undefined) : verdict.proven(undefined);
+    });
     await adminRepository.update(adminId, { password_hash: await passwordHasher.hash(newPassword) });
     await auditService.record({ action: 'admin.password_changed', entityType: 'admin', entityId: adminId });
     await sessionService.endAll(adminId, 'password_changed', sessionId);
   }
 
-  private async signIn(admin: AdminRecord, submittedLogin: string, rememberMe: boolean, method?: string): Promise<TokenPair> {
-    const { loginThrottle, adminRepository, sessionService, auditService, requestContext } = this.deps;
-    await loginThrottle.reset(loginSubject(submittedLogin), accountSubject(admin.id));
+  private async signIn(admin: AdminRecord, rememberMe: boolean, method?: string): Promise<TokenPair> {
+    const { adminRepository, sessionService, auditService, requestContext } = this.deps;
     await adminRepository.recordLogin(admin.id, requestContext.ip);
     const tokens = await sessionService.start(admin.id, rememberMe);
     await auditService.record({
@@ -169,18 +186,18 @@ export class AuthService {
     }
   }
 
-  private async refuse(submittedLogin: string, adminId: string | null, reason: string): Promise<never> {
-    const subjects = reason === 'wrong_second_factor' && adminId ? [accountSubject(adminId)] : [];
-    await this.deps.loginThrottle.recordFailure(loginSubject(submittedLogin), ...subjects);
+  /** Audits a refused sign-in; the caller's verdict throws what this answers (one 401 for every reason). */
+  private async refusal(submittedLogin: string, adminId: string | null, reason: string): Promise<InvalidCredentialsError> {
     // The reason stays in the audit log; the client sees one answer for all of them. The login as
-    // typed is not kept: people type passwords into login fields. Its hash still groups attempts.
+    // typed is not kept: people type passwords into login fields. Its keyed fingerprint still
+    // groups attempts at one string, and cannot be reversed with a dictionary without the key.
     await this.deps.auditService.record({
       action: 'auth.login_failed',
       adminId,
       entityType: 'admin',
       entityId: adminId ?? undefined,
-      newValue: adminId ? { reason } : { reason, login_sha256: loginFingerprint(submittedLogin) },
+      newValue: adminId ? { reason } : { reason, login_fingerprint: this.deps.loginThrottle.fingerprint(submittedLogin) },
     });
-    throw new InvalidCredentialsError(reason);
+    return new InvalidCredentialsError(reason);
   }
 }

@@ -1,20 +1,27 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { RateLimitedError } from '../../shared/errors';
-import { sha256Hex } from '../../shared/secrets';
+import { RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
+import { deriveKey, keyedFingerprint } from '../../shared/secrets';
 import { redisKey } from '../../infrastructure/redis/redis';
+import { asUnavailability } from '../../infrastructure/unavailability';
 import { normaliseLogin } from '../admins/admins.repository';
 
 /**
- * Brute-force guard for everything that checks a secret. Failures are counted per subject:
+ * Brute-force guard for everything that checks a secret. Attempts are counted per subject:
  * - the submitted login string (normalised), whether or not such an account exists, so a
- *   lock-out says nothing about which accounts exist; checked before the password;
- * - the account, for guesses made by someone who already got past the password or holds a
- *   session (second factor, change-password, 2FA management); checked before those secrets, so
- *   spelling the login another way (email, case) buys no extra attempts.
+ *   lock-out says nothing about which accounts exist;
+ * - the account, once one is known (a login that matched one, second factor, change-password, 2FA
+ *   management), so spelling the login another way (email, case) buys no extra attempts.
  * After MAX_FAILURES within the window a subject answers 429 for a cool-down that doubles with
  * each lock-out (up to an hour); a success clears it. Kept in Redis, shared by every API
  * process; when Redis is down this fails closed (503), like the auth rate limiter.
+ *
+ * The only way in is `guard(subjects, check)`: it reserves one attempt on every subject in one
+ * atomic step BEFORE the secret is checked (refusing when a subject is locked, or when its
+ * failures plus the attempts still in flight already reach the limit), runs the check, and
+ * settles the reservation from the check's verdict. A burst of parallel guesses therefore gets
+ * MAX_FAILURES checks, not one per request. A reservation that is never settled (the process died
+ * mid-check) stays counted as a failure until the window ends: fail closed.
  */
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_SECONDS = 15 * 60;
@@ -22,47 +29,122 @@ const FIRST_COOL_DOWN_SECONDS = 60;
 const LONGEST_COOL_DOWN_SECONDS = 3600;
 const LOCK_MEMORY_SECONDS = 24 * 3600;
 
+/** Redis keys of one subject, in this order in every script: attempts (failures + in flight), level (lock-outs so far), lock. */
+const KEY_KINDS = ['attempts', 'level', 'lock'] as const;
+const LIMITS = [MAX_FAILURES, FAILURE_WINDOW_SECONDS, FIRST_COOL_DOWN_SECONDS, LONGEST_COOL_DOWN_SECONDS, LOCK_MEMORY_SECONDS];
+
+// Answers 0 and takes one attempt on every subject, or answers the seconds to wait and takes none.
+// A full budget without a lock yet (attempts in flight) waits as long as the coming lock would.
+const RESERVE = `
+local max, window, first, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local wait = 0
+for i = 1, #KEYS, 3 do
+  local ttl = redis.call('TTL', KEYS[i + 2])
+  if ttl > 0 then
+    wait = math.max(wait, ttl)
+  elseif tonumber(redis.call('GET', KEYS[i]) or '0') >= max then
+    local level = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+    wait = math.max(wait, math.min(first * 2 ^ level, longest))
+  end
+end
+if wait > 0 then return math.floor(wait) end
+for i = 1, #KEYS, 3 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], window, 'NX')
+end
+return 0`;
+
+// The attempt stays counted as a failure; a subject whose budget is spent becomes locked, once per
+// round (the lock-out resets the count, so the late failures of the same burst do not lock again).
+const FAIL = `
+local max, first, longest, memory = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+for i = 1, #KEYS, 3 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= max then
+    local level = redis.call('INCR', KEYS[i + 1])
+    redis.call('EXPIRE', KEYS[i + 1], memory)
+    redis.call('SET', KEYS[i + 2], '1', 'EX', math.min(first * 2 ^ (level - 1), longest))
+    redis.call('DEL', KEYS[i])
+  end
+end
+return 0`;
+
+// Not a failure: the attempt is given back (never below zero, as a lock-out may have reset the count).
+const HAND_BACK = `
+for i = 1, #KEYS, 3 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0`;
+
 export type ThrottleSubject = string & { readonly __throttleSubject: true };
-/** A submitted login as matched against accounts (normalised), hashed: what lock-outs and audits keep of it. */
-export const loginFingerprint = (login: string): string => sha256Hex(normaliseLogin(login));
-export const loginSubject = (login: string) => `login:${loginFingerprint(login)}` as ThrottleSubject;
 export const accountSubject = (adminId: string) => `account:${adminId}` as ThrottleSubject;
+
+/**
+ * What a guarded check found, which decides what happens to the reserved attempt:
+ * - proven: the owner's whole proof (password, and the second factor when it is on): clears the subjects;
+ * - partlyProven: a right secret that is not the whole proof (the password of an account with 2FA,
+ *   a code without the password): the attempt is handed back, the count stays as it was, so the
+ *   right half of a proof cannot be used to wipe out guesses at the other half;
+ * - wrong: a wrong secret: the attempt stays a failure; the error is thrown, or (wrongAnswer) the
+ *   value returned, for routes that answer a failed check with 200 `{valid: false}`;
+ * - notChecked: refused before any secret was compared (a spent tfa token): handed back, error thrown.
+ * A check that throws keeps its attempt as a failure (it may have compared the secret first),
+ * unless what it threw says a dependency was unavailable: then no secret was judged.
+ */
+export type Verdict<T> = { settle: 'clear' | 'hand_back' | 'fail'; value: T } | { settle: 'hand_back' | 'fail'; error: Error };
+export const verdict = {
+  proven: <T>(value: T): Verdict<T> => ({ settle: 'clear', value }),
+  partlyProven: <T>(value: T): Verdict<T> => ({ settle: 'hand_back', value }),
+  wrong: (error: Error): Verdict<never> => ({ settle: 'fail', error }),
+  wrongAnswer: <T>(value: T): Verdict<T> => ({ settle: 'fail', value }),
+  notChecked: (error: Error): Verdict<never> => ({ settle: 'hand_back', error }),
+};
 
 export class LoginThrottle {
   private readonly redis: Redis;
   private readonly config: Config;
+  private readonly fingerprintKey: Buffer;
 
   constructor({ redis, config }: { redis: Redis; config: Config }) {
     this.redis = redis;
     this.config = config;
+    this.fingerprintKey = deriveKey(config.dataEncryptionKey, 'login-fingerprint');
   }
 
-  async assertNotLocked(subject: ThrottleSubject): Promise<void> {
-    const ttl = await this.redis.ttl(this.key('lock', subject));
-    if (ttl > 0) throw new RateLimitedError(ttl);
+  /**
+   * A submitted login as matched against accounts (normalised), under a keyed HMAC: what lock-out
+   * keys and audit entries keep of it. People type passwords into login fields; a plain SHA-256 of
+   * one is found by a dictionary, this is not without the server's key.
+   */
+  fingerprint(login: string): string {
+    return keyedFingerprint(this.fingerprintKey, normaliseLogin(login));
   }
 
-  async recordFailure(...subjects: ThrottleSubject[]): Promise<void> {
-    await Promise.all(subjects.map((subject) => this.recordOne(subject)));
+  loginSubject(login: string): ThrottleSubject {
+    return `login:${this.fingerprint(login)}` as ThrottleSubject;
   }
 
-  async reset(...subjects: ThrottleSubject[]): Promise<void> {
-    const keys = subjects.flatMap((subject) => ['failures', 'level', 'lock'].map((kind) => this.key(kind, subject)));
-    await this.redis.del(...keys);
+  /** Reserves one attempt on every subject (429 + Retry-After if any is locked), runs `check`, settles by its verdict. */
+  async guard<T>(subjects: readonly ThrottleSubject[], check: () => Promise<Verdict<T>>): Promise<T> {
+    const keys = subjects.flatMap((subject) => KEY_KINDS.map((kind) => redisKey(this.config, 'throttle', kind, subject)));
+    const wait = Number(await this.redis.eval(RESERVE, keys.length, ...keys, ...LIMITS));
+    if (wait > 0) throw new RateLimitedError(wait);
+
+    let outcome: Verdict<T>;
+    try {
+      outcome = await check();
+    } catch (error) {
+      const unavailable = error instanceof ServiceUnavailableError || asUnavailability(error) !== null;
+      // The check's own error is what the client must see; a second failure while settling must not replace it.
+      await this.settle(unavailable ? 'hand_back' : 'fail', keys).catch(() => undefined);
+      throw error;
+    }
+    await this.settle(outcome.settle, keys);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.value;
   }
 
-  private async recordOne(subject: ThrottleSubject): Promise<void> {
-    const failures = this.key('failures', subject);
-    const [[, count] = []] = (await this.redis.multi().incr(failures).expire(failures, FAILURE_WINDOW_SECONDS, 'NX').exec()) ?? [];
-    if (Number(count) < MAX_FAILURES) return;
-
-    const level = this.key('level', subject);
-    const [[, lockCount] = []] = (await this.redis.multi().incr(level).expire(level, LOCK_MEMORY_SECONDS).del(failures).exec()) ?? [];
-    const coolDown = Math.min(FIRST_COOL_DOWN_SECONDS * 2 ** (Number(lockCount) - 1), LONGEST_COOL_DOWN_SECONDS);
-    await this.redis.set(this.key('lock', subject), '1', 'EX', coolDown);
-  }
-
-  private key(kind: string, subject: ThrottleSubject): string {
-    return redisKey(this.config, 'throttle', kind, subject);
+  private async settle(settle: Verdict<unknown>['settle'], keys: string[]): Promise<void> {
+    if (settle === 'clear') await this.redis.del(...keys);
+    else await this.redis.eval(settle === 'fail' ? FAIL : HAND_BACK, keys.length, ...keys, ...LIMITS);
   }
 }

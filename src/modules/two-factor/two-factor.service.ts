@@ -7,7 +7,7 @@ import { ConflictError, InvalidCredentialsError, NotFoundError } from '../../sha
 import { decryptSecret, encryptSecret } from '../../shared/secrets';
 import type { AdminRecord, AdminRepository } from '../admins/admins.repository';
 import type { AuditService } from '../audit/audit.service';
-import { accountSubject, type LoginThrottle } from '../auth/login-throttle';
+import { accountSubject, verdict, type LoginThrottle } from '../auth/login-throttle';
 import { newBackupCodes, spendBackupCode } from './backup-codes';
 import type { Totp } from './totp';
 
@@ -29,8 +29,10 @@ export type DisableProof = { code: string; password?: undefined } | { password: 
 /**
  * Second-factor checks and the 2FA life cycle (setup, enable, disable) of an admin.
  *
- * Wrong codes and passwords given here count as failed logins of the account (LoginThrottle), so
- * that these routes cannot be used to guess the password or a code past the login lock-out.
+ * Every code and password checked here is a guarded attempt on the account (LoginThrottle.guard):
+ * reserved before the check, so these routes cannot be used to guess the password or a code past
+ * the login lock-out, not even by many requests at once. A right code or a password alone is
+ * half of a login's proof on an account with 2FA: it hands the attempt back but clears nothing.
  * Every change and every refusal is audited, never with a secret, code or password.
  */
 export class TwoFactorService {
@@ -60,8 +62,10 @@ export class TwoFactorService {
     const { totp, redis, auditService, passwordHasher, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (admin.totp_enabled) throw new ConflictError('Two-factor');
-    await loginThrottle.assertNotLocked(accountSubject(admin.id));
-    if (!(await passwordHasher.verify(password, admin.password_hash))) return this.refuse(admin, 'two_factor.setup_refused');
+    // 2FA is off here, so the password is the account's whole proof: a right one clears the count.
+    await loginThrottle.guard([accountSubject(admin.id)], async () =>
+      (await passwordHasher.verify(password, admin.password_hash)) ? verdict.proven(undefined) : verdict.wrong(await this.refusal(admin, 'two_factor.setup_refused')),
+    );
     const secret = totp.newSecret();
     await redis.set(this.pendingKey(admin.id), encryptSecret(secret, this.encryptionKey), 'EX', PENDING_SETUP_TTL_SECONDS);
     await auditService.record({ action: 'two_factor.setup_started', entityType: 'admin', entityId: admin.id });
@@ -73,12 +77,13 @@ export class TwoFactorService {
     const { db, redis, totp, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (admin.totp_enabled) throw new ConflictError('Two-factor');
-    await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const sealed = await redis.get(this.pendingKey(admin.id));
     if (!sealed) throw new NotFoundError('Two-factor setup');
-    if (!(await totp.accept(admin.id, decryptSecret(sealed, this.encryptionKey), code.trim()))) {
-      return this.refuse(admin, 'two_factor.enable_failed');
-    }
+    await loginThrottle.guard([accountSubject(admin.id)], async () =>
+      (await totp.accept(admin.id, decryptSecret(sealed, this.encryptionKey), code.trim()))
+        ? verdict.partlyProven(undefined)
+        : verdict.wrong(await this.refusal(admin, 'two_factor.enable_failed')),
+    );
 
     const { codes, hashes } = newBackupCodes();
     const enabled = await db.transaction(async (trx) => {
@@ -100,9 +105,10 @@ export class TwoFactorService {
     const { totp, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled || !admin.totp_secret_encrypted) throw new NotFoundError('Two-factor');
-    await loginThrottle.assertNotLocked(accountSubject(admin.id));
-    const valid = await totp.accept(admin.id, decryptSecret(admin.totp_secret_encrypted, this.encryptionKey), code.trim());
-    if (!valid) await loginThrottle.recordFailure(accountSubject(admin.id));
+    const secret = decryptSecret(admin.totp_secret_encrypted, this.encryptionKey);
+    const valid = await loginThrottle.guard([accountSubject(admin.id)], async () =>
+      (await totp.accept(admin.id, secret, code.trim())) ? verdict.partlyProven(true) : verdict.wrongAnswer(false),
+    );
     await auditService.record({ action: 'two_factor.validated', entityType: 'admin', entityId: admin.id, newValue: { valid } });
     return { valid };
   }
@@ -111,11 +117,12 @@ export class TwoFactorService {
     const { db, redis, passwordHasher, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled) throw new NotFoundError('Two-factor');
-    await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const method = proof.password !== undefined ? 'password' : 'code';
-    const proven =
-      proof.password !== undefined ? await passwordHasher.verify(proof.password, admin.password_hash) : await this.verifyLoginCode(admin, proof.code);
-    if (!proven) return this.refuse(admin, 'two_factor.disable_failed', { method });
+    await loginThrottle.guard([accountSubject(admin.id)], async () => {
+      const proven =
+        proof.password !== undefined ? await passwordHasher.verify(proof.password, admin.password_hash) : await this.verifyLoginCode(admin, proof.code);
+      return proven ? verdict.partlyProven(undefined) : verdict.wrong(await this.refusal(admin, 'two_factor.disable_failed', { method }));
+    });
 
     await db.transaction(async (trx) => {
       await trx('admin_users').where({ id: admin.id }).update({ totp_enabled: false, totp_secret_encrypted: null, backup_code_hashes: [] });
@@ -145,10 +152,10 @@ export class TwoFactorService {
     return admin;
   }
 
-  private async refuse(admin: AdminRecord, action: string, details?: Record<string, unknown>): Promise<never> {
-    await this.deps.loginThrottle.recordFailure(accountSubject(admin.id));
+  /** Audits a refused check; the caller's verdict throws what this answers. */
+  private async refusal(admin: AdminRecord, action: string, details?: Record<string, unknown>): Promise<InvalidCredentialsError> {
     await this.deps.auditService.record({ action, entityType: 'admin', entityId: admin.id, newValue: details });
-    throw new InvalidCredentialsError(action);
+    return new InvalidCredentialsError(action);
   }
 
   private pendingKey(adminId: string): string {

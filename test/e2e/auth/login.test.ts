@@ -60,7 +60,7 @@ describe('auth: login', () => {
     await login('MySecretPassw0rd!', 'whatever-1');
     const [unknown] = await t.container.cradle.db('audit_logs').where({ action: 'auth.login_failed' }).whereNull('admin_id');
     expect(unknown.new_value.reason).to.equal('unknown_login');
-    expect(unknown.new_value.login_sha256).to.match(/^[0-9a-f]{64}$/);
+    expect(unknown.new_value.login_fingerprint).to.match(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(unknown)).to.not.include('MySecretPassw0rd');
   });
 
@@ -125,8 +125,9 @@ describe('auth: login', () => {
     expect((await login(admin.login, admin.password)).status).to.equal(429);
 
     const { redis, config } = t.container.cradle;
-    const lockKeys = await redis.keys(`${config.redis.keyPrefix}throttle:lock:login:*`);
-    expect(lockKeys).to.have.length(1);
+    // Locked twice over: the login string, and the account it names.
+    const lockKeys = await redis.keys(`${config.redis.keyPrefix}throttle:lock:*`);
+    expect(lockKeys.map((key) => key.split(':').at(-2)).sort()).to.deep.equal(['account', 'login']);
     await redis.del(...lockKeys); // the cool-down has passed
 
     expect((await login(admin.login, admin.password)).status).to.equal(200);
