@@ -75,6 +75,7 @@ export class AuthService {
     const claims = tokenService.verifyTwoFactorToken(tfaToken);
     const admin = await adminRepository.findById(claims.adminId);
     if (!admin || !admin.is_active) throw new InvalidTokenError('tfa token of an unusable account');
+    await this.deps.sessionService.assertNotRevokedSince(admin.id, claims.issuedAtMs);
     await loginThrottle.assertNotLocked(accountSubject(admin.id));
     const claimKey = redisKey(config, 'tfa-spent', claims.tokenId);
     const ttl = Math.max(1, claims.expiresAt - Math.floor(Date.now() / 1000));

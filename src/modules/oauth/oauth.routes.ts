@@ -1,28 +1,33 @@
 import type { Request } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
-import { identifyCaller, principalOf } from '../../http/access-guard';
+import Joi from 'joi';
+import { identifyCaller, principalOf, requireRecentReauth } from '../../http/access-guard';
 import { ACCESS_COOKIE, readCookie } from '../auth/auth.cookies';
 import { sendLoginResult } from '../auth/login-response';
 import { loginResultSchema } from '../auth/auth.schemas';
 import type { OAuthProvider } from './oauth-state.store';
 import type { TelegramPayload } from './oauth.service';
-import { authorizeResultSchema, githubCodeBody, linkedAccountSchema, providerParams, telegramLinkBody, telegramLoginBody } from './oauth.schemas';
+import { authorizeResultSchema, githubCodeBody, linkedAccountListItem, linkedAccountSchema, providerParams, telegramLinkBody, telegramLoginBody } from './oauth.schemas';
 
 const tags = ['oauth'];
 
 /**
- * The admin calling a public route that also serves admins: none when the request carries no
- * credentials at all; credentials that are present must be good (the authenticator throws, 401),
- * never silently ignored.
+ * The admin asking for a link state: none when the request carries no credentials at all;
+ * credentials that are present must be good (the authenticator throws, 401), never silently
+ * ignored, and their session must have re-authenticated recently (403), since a link is a way
+ * in without a password.
  */
-async function optionalCaller(req: Request): Promise<string | undefined> {
+async function linkingAdmin(req: Request): Promise<string | undefined> {
   if (req.get('authorization') === undefined && readCookie(req, ACCESS_COOKIE) === undefined) return undefined;
-  return (await identifyCaller(req)).adminId;
+  const principal = await identifyCaller(req);
+  await requireRecentReauth(req, principal);
+  return principal.adminId;
 }
 
 const STATE_BINDING =
   'Public, but credentials are looked at when sent (Bearer header or access cookie). ' +
-  "With valid credentials the state is a **link** state bound to that admin: only that admin's " +
+  'With valid credentials of a session re-authenticated in the last 5 minutes (`POST /2fa/reauth`; else 403 ' +
+  '"Re-authentication required") the state is a **link** state bound to that admin: only that admin\'s ' +
   `callback (\`POST /oauth/{provider}/callback\`) accepts it. Without credentials it is a **login** state: ` +
   'only `POST /auth/oauth/{provider}/login` accepts it. Credentials sent but invalid are 401, never a login state. ' +
   'A state lives 10 minutes and is spent by its first use, whatever the outcome.';
@@ -40,9 +45,10 @@ const authorizeRoute = (provider: OAuthProvider, summary: string): RouteDefiniti
       schema: authorizeResultSchema,
     },
     401: { description: 'Credentials sent but invalid or expired (Invalid or expired token)' },
+    403: { description: 'Credentials sent, but their session has not re-authenticated recently (Re-authentication required)' },
   },
   handler: async (req, res) => {
-    res.json(await req.container.cradle.oauthService.authorize(provider, await optionalCaller(req)));
+    res.json(await req.container.cradle.oauthService.authorize(provider, await linkingAdmin(req)));
   },
 });
 
@@ -60,6 +66,17 @@ const LOGIN_STATE =
 const upstream = { description: 'Upstream service unavailable' };
 
 export const oauthRoutes: readonly RouteDefinition[] = [
+  {
+    method: 'get',
+    path: '/oauth/accounts',
+    summary: "The caller's linked outside accounts (GitHub, Telegram): each a way to sign in as the caller",
+    tags,
+    access: 'authenticated',
+    responses: { 200: { description: 'One entry per linked account, no tokens', schema: Joi.array().items(linkedAccountListItem) } },
+    handler: async (req, res) => {
+      res.json(await req.container.cradle.linkedAccountService.list(principalOf(req).adminId));
+    },
+  },
   authorizeRoute('github', 'Start the GitHub authorization-code flow (sign-in, or linking when authenticated)'),
   authorizeRoute('telegram', 'Start a Telegram login widget popup (sign-in, or linking when authenticated)'),
   {
@@ -69,6 +86,7 @@ export const oauthRoutes: readonly RouteDefinition[] = [
     description: LINK_STATE,
     tags,
     access: 'authenticated',
+    reauth: true,
     request: { body: githubCodeBody },
     responses: {
       200: { description: 'Linked', schema: linkedAccountSchema },
@@ -89,6 +107,7 @@ export const oauthRoutes: readonly RouteDefinition[] = [
     description: `${LINK_STATE} \`state\` is required here: without it the body is refused (422).`,
     tags,
     access: 'authenticated',
+    reauth: true,
     request: { body: telegramLinkBody },
     responses: {
       200: { description: 'Linked', schema: linkedAccountSchema },
@@ -142,9 +161,10 @@ export const oauthRoutes: readonly RouteDefinition[] = [
   {
     method: 'delete',
     path: '/oauth/:provider',
-    summary: "Unlink the caller's account of a provider",
+    summary: "Unlink the caller's account of a provider (re-authenticated session)",
     tags,
     access: 'authenticated',
+    reauth: true,
     request: { params: providerParams },
     responses: { 204: { description: 'Unlinked' }, 404: { description: 'OAuth account not found' } },
     handler: async (req, res) => {

@@ -41,3 +41,5 @@ export const linkedAccountSchema = Joi.object({
   provider_user_id: Joi.string(),
   provider_username: Joi.string().allow(null),
 });
+
+export const linkedAccountListItem = linkedAccountSchema.keys({ linked_at: Joi.date().iso() });

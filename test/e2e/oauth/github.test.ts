@@ -3,6 +3,7 @@ import { generate } from 'otplib';
 import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { decryptSecret, sha256Hex } from '../../../src/shared/secrets';
 import { FakeGitHub } from '../../fakes/github';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
@@ -32,7 +33,10 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     const admin = await createAdmin(t.container, overrides);
     const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
     expect(res.status).to.equal(200);
-    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+    const auth = { Authorization: `Bearer ${res.body.access_token as string}` };
+    // Linking and unlinking need a re-authenticated session; the tests that say otherwise skip this.
+    await reauthenticate(t, auth, admin.password);
+    return { admin, auth };
   }
 
   /** With the caller's credentials: a link state bound to that admin; without: a login state. */
@@ -189,9 +193,9 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
   });
 
   it('when the linked admin has 2FA on, then the OAuth login answers requires_2fa and /2fa/complete finishes it', async () => {
-    const { auth, admin } = await signedIn();
+    const { auth } = await signedIn();
     expect((await link(auth)).status).to.equal(200);
-    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password })).body.secret as string;
+    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth).send()).body.secret as string;
     const now = Math.floor(Date.now() / 1000);
     expect((await t.http.post('/api/v1/2fa/verify').set(auth).send({ code: await generate({ secret, epoch: now }) })).status).to.equal(200);
 

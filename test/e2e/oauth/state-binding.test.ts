@@ -3,13 +3,14 @@ import supertest from 'supertest';
 import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { sha256Hex } from '../../../src/shared/secrets';
 import { FakeGitHub, type FakeGitHubUser } from '../../fakes/github';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
 const REFUSED = { detail: 'Invalid credentials' };
 const BAD_TOKEN = { detail: 'Invalid or expired token' };
 const ORIGIN = 'http://admin.test'; // CORS_ORIGINS of the test environment
-const sameSite = { Origin: ORIGIN, 'X-Requested-With': 'XMLHttpRequest' };
+const sameSite = { Origin: ORIGIN };
 
 /**
  * The OAuth state is bound to what it was issued for: a login state (authorize without
@@ -40,7 +41,10 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const admin = await createAdmin(t.container);
     const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
     expect(res.status).to.equal(200);
-    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+    const auth = { Authorization: `Bearer ${res.body.access_token as string}` };
+    // Linking and unlinking need a re-authenticated session; the tests that say otherwise skip this.
+    await reauthenticate(t, auth, admin.password);
+    return { admin, auth };
   }
 
   async function authorize(auth: Record<string, string> = {}): Promise<string> {
@@ -67,6 +71,8 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const victim = await createAdmin(t.container);
     const browser = supertest.agent(t.app);
     expect((await browser.post('/api/v1/auth/login').send({ login_or_email: victim.login, password: victim.password })).status).to.equal(200);
+    // Even right after the victim re-authenticated (the worst case), the login state is refused.
+    expect((await browser.post('/api/v1/2fa/reauth').set(sameSite).send({ password: victim.password })).status).to.equal(204);
 
     // The attacker, with no session of ours: public authorize, approves with their own GitHub, keeps code + state.
     const attackerState = await authorize();
@@ -146,6 +152,7 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const admin = await createAdmin(t.container);
     const browser = supertest.agent(t.app);
     expect((await browser.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password })).status).to.equal(200);
+    expect((await browser.post('/api/v1/2fa/reauth').set(sameSite).send({ password: admin.password })).status).to.equal(204);
     const res = await browser.get('/api/v1/oauth/github/authorize');
     expect(res.status).to.equal(200);
     expect(await storedState(res.body.state as string)).to.deep.equal({ provider: 'github', purpose: 'link', adminId: admin.id });
