@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 import type { GitHubClient, GitHubUser } from '../../integrations/github/github.client';
 import { InvalidCredentialsError, NotFoundError } from '../../shared/errors';
-import { encryptSecret } from '../../shared/secrets';
+import { encryptSecret, sha256Hex } from '../../shared/secrets';
 import type { AuditService } from '../audit/audit.service';
 import type { AuthService, LoginResult } from '../auth/auth.service';
 import { toLinkedAccountView, type LinkedAccountView } from './linked-accounts.service';
@@ -18,10 +18,7 @@ interface ProvenIdentity {
   accessToken: string | null;
 }
 
-/**
- * The widget fields plus our own `state`, which is not Telegram's and is not signed: required to
- * link (validation says so), optional to sign in.
- */
+/** The widget fields plus our own `state`, which is not Telegram's and is not signed: required to link and to sign in. */
 export type TelegramPayload = TelegramWidgetFields & { state?: string };
 
 /**
@@ -53,11 +50,20 @@ export class OAuthService {
     this.deps = deps;
   }
 
-  /** `linkingAdminId`: the authenticated caller, whose state may only link; none: a login state. */
-  async authorize(provider: OAuthProvider, linkingAdminId?: string): Promise<{ authorize_url: string; state: string }> {
+  /**
+   * `linkingAdminId`: the authenticated (re-authenticated) caller, whose state may only link.
+   * None: a login state, bound to the asking browser by `browserNonce` (the route sets it as a
+   * cookie; only its hash is kept with the state).
+   */
+  async authorize(
+    provider: OAuthProvider,
+    caller: { linkingAdminId: string } | { browserNonce: string },
+  ): Promise<{ authorize_url: string; state: string }> {
     const { oauthStateStore, githubClient, config } = this.deps;
     const state = await oauthStateStore.issue(
-      linkingAdminId === undefined ? { provider, purpose: 'login' } : { provider, purpose: 'link', adminId: linkingAdminId },
+      'linkingAdminId' in caller
+        ? { provider, purpose: 'link', adminId: caller.linkingAdminId }
+        : { provider, purpose: 'login', browser: sha256Hex(caller.browserNonce) },
     );
     if (provider === 'github') return { authorize_url: githubClient.authorizeUrl(state), state };
     const origin = config.http.corsOrigins.find((candidate) => candidate !== '*');
@@ -79,14 +85,19 @@ export class OAuthService {
     return this.link(adminId, identity);
   }
 
-  async loginWithGitHub(code: string, state: string): Promise<LoginResult> {
-    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'login' }, (reason) => this.loginFailed('github', reason));
+  /** `browserNonce`: the login-nonce cookie the browser sent back, if any. */
+  async loginWithGitHub(code: string, state: string, browserNonce: string | undefined): Promise<LoginResult> {
+    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'login', browserNonce }, (reason) =>
+      this.loginFailed('github', reason),
+    );
     return this.loginAs(identity);
   }
 
-  async loginWithTelegram(payload: TelegramPayload): Promise<LoginResult> {
+  async loginWithTelegram(payload: TelegramPayload, browserNonce: string | undefined): Promise<LoginResult> {
     const refuse = (reason: string) => this.loginFailed('telegram', reason);
-    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'login' }, refuse);
+    // Validation already requires it: a sign-in without a state of this browser is login CSRF's door.
+    if (payload.state === undefined) return refuse('missing_state');
+    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'login', browserNonce }, refuse);
     return this.loginAs(identity);
   }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { reauthenticate, signIn, type SignedIn } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
+import { keepLoginState, withNonceOf } from './login-states';
 import { nowSeconds, signWidget, type WidgetFields } from './telegram-widget';
 
 const REAUTH_REQUIRED = { detail: 'Re-authentication required' };
@@ -36,7 +37,13 @@ describe('oauth: linking needs re-authentication, and the remedies remove links'
       .set(auth)
       .send({ ...payload, state });
   };
-  const telegramLogin = (payload = thiefWidget()) => t.http.post('/api/v1/auth/oauth/telegram/login').send(payload);
+  const telegramLogin = async (payload = thiefWidget()) => {
+    const state = keepLoginState(await t.http.get('/api/v1/oauth/telegram/authorize'));
+    return t.http
+      .post('/api/v1/auth/oauth/telegram/login')
+      .set(withNonceOf(state))
+      .send({ ...payload, state });
+  };
   const links = () => t.container.cradle.db('oauth_accounts');
   const unlinkAudits = async () =>
     (await t.container.cradle.db('audit_logs').where({ action: 'oauth.unlinked' })).map((row: { new_value: { reason?: string } | null }) => row.new_value?.reason);

@@ -4,6 +4,7 @@ import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { sha256Hex } from '../../../src/shared/secrets';
 import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
+import { keepLoginState, withNonceOf } from './login-states';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import vectors from '../../vectors/signatures.json';
 import { nowSeconds, signWidget, type WidgetFields } from './telegram-widget';
@@ -42,7 +43,7 @@ describe('oauth: Telegram login widget link and login', function () {
   const authorize = async (auth: Record<string, string> = {}) => {
     const res = await t.http.get('/api/v1/oauth/telegram/authorize').set(auth);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.state as string;
+    return keepLoginState(res);
   };
   /** Links as the frontend does: a link state from authorize (as the same admin) unless the payload brings its own. */
   const linkWith = async (auth: Record<string, string>, payload: WidgetFields) =>
@@ -51,7 +52,11 @@ describe('oauth: Telegram login widget link and login', function () {
       .set(auth)
       .send({ state: await authorize(auth), ...payload });
   const linkWithoutState = (auth: Record<string, string>, payload: WidgetFields) => t.http.post('/api/v1/oauth/telegram/callback').set(auth).send(payload);
-  const loginWith = (payload: WidgetFields) => t.http.post('/api/v1/auth/oauth/telegram/login').send(payload);
+  /** Signs in as the frontend does: a login state of this browser (with its nonce cookie) unless the payload brings its own. */
+  const loginWith = async (payload: WidgetFields) => {
+    const body = 'state' in payload ? payload : { ...payload, state: await authorize() };
+    return t.http.post('/api/v1/auth/oauth/telegram/login').set(withNonceOf(body.state)).send(body);
+  };
   const auditReasons = async (action: string) =>
     (await t.container.cradle.db('audit_logs').where({ action })).map((entry: { new_value: { reason: string } }) => entry.new_value.reason);
 
@@ -234,7 +239,12 @@ describe('oauth: Telegram login widget link and login', function () {
       expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
       expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '123456789', provider_username: 'alice_admin' });
       // Single use, also with a clock that keeps it fresh: the link spent it, so it cannot sign in.
-      expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(401);
+      const loginState = keepLoginState(await fixed.http.get('/api/v1/oauth/telegram/authorize'));
+      const again = await fixed.http
+        .post('/api/v1/auth/oauth/telegram/login')
+        .set(withNonceOf(loginState))
+        .send({ ...payload, state: loginState });
+      expect(again.status).to.equal(401);
     } finally {
       await fixed.reset(); // the published vector is constant: leave no "used" mark behind
       await fixed.close();
