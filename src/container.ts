@@ -24,6 +24,8 @@ import { PasswordCostRepository } from './modules/auth/password-costs.repository
 import { PrincipalRepository } from './modules/auth/principal.repository';
 import { SessionRepository } from './modules/auth/sessions.repository';
 import { SessionService } from './modules/auth/session.service';
+import { ReauthMarks } from './modules/auth/reauth-marks';
+import { ReauthService } from './modules/auth/reauth.service';
 import { TokenService } from './modules/auth/token.service';
 import { PlanRepository } from './modules/plans/plans.repository';
 import { PlanService } from './modules/plans/plans.service';
@@ -33,6 +35,7 @@ import { GitHubClient } from './integrations/github/github.client';
 import { OAuthAccountRepository } from './modules/oauth/oauth-accounts.repository';
 import { OAuthStateStore } from './modules/oauth/oauth-state.store';
 import { OAuthService } from './modules/oauth/oauth.service';
+import { LinkedAccountService } from './modules/oauth/linked-accounts.service';
 import { TelegramLoginVerifier } from './modules/oauth/telegram-login';
 import { systemClock, type Clock } from './shared/clock';
 import packageJson from '../package.json';
@@ -59,6 +62,7 @@ export interface Cradle {
   githubClient: GitHubClient;
   telegramLoginVerifier: TelegramLoginVerifier;
   oauthStateStore: OAuthStateStore;
+  reauthMarks: ReauthMarks;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -72,10 +76,12 @@ export interface Cradle {
   sessionService: SessionService;
   twoFactorService: TwoFactorService;
   authService: AuthService;
+  reauthService: ReauthService;
   planRepository: PlanRepository;
   planService: PlanService;
   oauthAccountRepository: OAuthAccountRepository;
   oauthService: OAuthService;
+  linkedAccountService: LinkedAccountService;
   adminService: AdminService;
   inviteRepository: InviteRepository;
   inviteService: InviteService;
@@ -113,6 +119,7 @@ export function buildContainer(config: Config): AppContainer {
     githubClient: asClass(GitHubClient).singleton(),
     telegramLoginVerifier: asClass(TelegramLoginVerifier).singleton(),
     oauthStateStore: asClass(OAuthStateStore).singleton(),
+    reauthMarks: asClass(ReauthMarks).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -125,10 +132,12 @@ export function buildContainer(config: Config): AppContainer {
     sessionService: asClass(SessionService).scoped(),
     twoFactorService: asClass(TwoFactorService).scoped(),
     authService: asClass(AuthService).scoped(),
+    reauthService: asClass(ReauthService).scoped(),
     planRepository: asClass(PlanRepository).scoped(),
     planService: asClass(PlanService).scoped(),
     oauthAccountRepository: asClass(OAuthAccountRepository).scoped(),
     oauthService: asClass(OAuthService).scoped(),
+    linkedAccountService: asClass(LinkedAccountService).scoped(),
     // Admin management, invites and registration.
     adminService: asClass(AdminService).scoped(),
     inviteRepository: asClass(InviteRepository).scoped(),

@@ -25,14 +25,29 @@ export async function identifyCaller(req: Request): Promise<Principal> {
   return principal;
 }
 
-/** Enforces a route's declared access: authentication first, then the permission matrix. */
-export function accessGuard(access: Access): RequestHandler | null {
-  if (access === 'public') return null;
+/**
+ * Refuses (403 "Re-authentication required") unless the caller's session re-authenticated
+ * recently: for routes declared `reauth: true`, and for handlers whose proof may be the mark.
+ */
+export async function requireRecentReauth(req: Request, principal: Principal): Promise<void> {
+  await req.container.cradle.reauthMarks.assertRecent(principal.sessionId);
+}
+
+/**
+ * Enforces a route's declared access: authentication first, then the permission matrix, then
+ * (sensitive steps) the session's re-authentication mark.
+ */
+export function accessGuard(access: Access, reauth = false): RequestHandler | null {
+  if (access === 'public') {
+    if (reauth) throw new Error('a public route cannot require re-authentication');
+    return null;
+  }
   return async (req, _res, next) => {
     const principal = await identifyCaller(req);
     if (access !== 'authenticated' && !hasPermission(principal.role, access)) {
       throw new PermissionDeniedError(`missing ${access}`);
     }
+    if (reauth) await requireRecentReauth(req, principal);
     next();
   };
 }

@@ -40,6 +40,7 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
   },
   invalid_credentials: { status: 401, detail: fixed('Invalid credentials') },
   csrf_rejected: { status: 403, detail: fixed('Cross-site request refused') },
+  reauth_required: { status: 403, detail: fixed('Re-authentication required') },
   permission_denied: { status: 403, detail: fixed('Insufficient permissions') },
   not_found: { status: 404, detail: (e) => `${(e as NotFoundError).entity} not found` },
   route_not_found: { status: 404, detail: fixed('Not found') },

@@ -32,7 +32,7 @@ export function mountRoutes(groups: readonly RouteGroup[], extrasFor: RouteMiddl
         },
         ...extrasFor(route),
       ];
-      const guard = accessGuard(route.access);
+      const guard = accessGuard(route.access, route.reauth === true);
       if (guard) chain.push(guard);
       if (route.request?.body) chain.push(requireJsonBody);
       if (route.request) chain.push(...validateRequest(route.request));

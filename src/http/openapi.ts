@@ -31,6 +31,8 @@ function parameters(route: RouteDefinition): Operation[] {
   return result;
 }
 
+const REAUTH_REQUIRED = 'Re-authentication required: the session has no re-authentication mark younger than 5 minutes (POST /api/v1/2fa/reauth)';
+
 function responses(route: RouteDefinition): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [status, spec] of Object.entries(route.responses)) {
@@ -49,6 +51,7 @@ function responses(route: RouteDefinition): Record<string, unknown> {
   if (route.access !== 'public') {
     result['401'] ??= errorResponse('Invalid or expired token');
     if (route.access !== 'authenticated') result['403'] ??= errorResponse('Insufficient permissions');
+    if (route.reauth) result['403'] ??= errorResponse(REAUTH_REQUIRED);
   }
   result['429'] ??= errorResponse('Too many requests');
   result['500'] ??= errorResponse('Internal server error');
@@ -67,6 +70,7 @@ function operation(route: RouteDefinition): Operation {
   if (route.access !== 'public') {
     op.security = [{ bearerAuth: [] }, { cookieAuth: [] }];
     if (route.access !== 'authenticated') op['x-permission'] = route.access;
+    if (route.reauth) op['x-reauth'] = true;
   }
   if (route.request?.body) {
     op.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema(route.request.body) } } };

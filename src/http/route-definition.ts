@@ -27,6 +27,11 @@ export interface RouteDefinition {
   readonly description?: string;
   readonly tags: readonly string[];
   readonly access: Access;
+  /**
+   * A sensitive step: the caller's session must carry a fresh re-authentication mark
+   * (`POST /2fa/reauth`), else 403 "Re-authentication required". Needs an authenticated access.
+   */
+  readonly reauth?: boolean;
   /** Credential endpoints get the strict per-IP limiter on top of the general one. */
   readonly credentialEndpoint?: boolean;
   readonly request?: {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_token'
   | 'invalid_credentials'
   | 'csrf_rejected'
+  | 'reauth_required'
   | 'permission_denied'
   | 'not_found'
   | 'route_not_found'
@@ -79,6 +80,11 @@ export class InvalidCredentialsError extends AppError {
 
 export class CsrfRejectedError extends AppError {
   readonly code = 'csrf_rejected';
+}
+
+/** A sensitive step on a session that has not re-authenticated (POST /2fa/reauth) in the last minutes. */
+export class ReauthRequiredError extends AppError {
+  readonly code = 'reauth_required';
 }
 
 export class PermissionDeniedError extends AppError {

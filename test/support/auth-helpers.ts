@@ -15,3 +15,15 @@ export async function signIn(t: TestApp, login: string, password: string): Promi
   const { access_token, refresh_token } = response.body as { access_token: string; refresh_token: string };
   return { access_token, refresh_token, bearer: { Authorization: `Bearer ${access_token}` } };
 }
+
+/**
+ * POST /2fa/reauth as a client does before a sensitive step (2FA setup and disable, OAuth link
+ * and unlink): marks the session of `auth` as recently re-authenticated.
+ */
+export async function reauthenticate(t: TestApp, auth: Record<string, string>, password: string, code?: string): Promise<void> {
+  const response = await t.http
+    .post('/api/v1/2fa/reauth')
+    .set(auth)
+    .send(code === undefined ? { password } : { password, code });
+  if (response.status !== 204) throw new Error(`reauth failed: ${response.status} ${JSON.stringify(response.body)}`);
+}

@@ -32,3 +32,19 @@ export function readCookie(req: Request, name: string): string | undefined {
   const value = parse(header)[name];
   return value ? value : undefined;
 }
+
+/**
+ * Binds an OAuth login state to the browser that asked for it (login CSRF): a random nonce, set
+ * with the state, sent back only to the OAuth sign-in routes, for the state's 10 minutes. One per
+ * provider, so a GitHub and a Telegram button on one page do not undo each other.
+ */
+const OAUTH_NONCE_PATH = '/api/v1/auth/oauth';
+export const oauthLoginNonceCookie = (provider: string): string => `oauth_login_nonce_${provider}`;
+
+export function setOAuthLoginNonce(res: Response, config: Config, provider: string, nonce: string, ttlSeconds: number): void {
+  res.cookie(oauthLoginNonceCookie(provider), nonce, { ...base(config), path: OAUTH_NONCE_PATH, maxAge: ttlSeconds * 1000 });
+}
+
+export function clearOAuthLoginNonce(res: Response, config: Config, provider: string): void {
+  res.clearCookie(oauthLoginNonceCookie(provider), { ...base(config), path: OAUTH_NONCE_PATH });
+}

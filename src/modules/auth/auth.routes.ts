@@ -94,7 +94,7 @@ export const authRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/auth/logout',
-    summary: 'End the session of a refresh token and clear the cookies',
+    summary: 'End the session of a refresh token (body, or the refresh cookie with no body at all) and clear the cookies',
     tags,
     access: 'public',
     request: { body: refreshBody },
@@ -108,7 +108,7 @@ export const authRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/auth/logout-all',
-    summary: 'End every session of the caller',
+    summary: 'End every session of the caller, every half-done 2FA login, and remove every linked OAuth account',
     tags,
     access: 'authenticated',
     responses: { 204: { description: 'Every session ended' } },
@@ -162,7 +162,11 @@ export const authRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/auth/change-password',
-    summary: 'Change the caller’s password; ends every other session',
+    summary: 'Change the caller’s password; ends every other session and removes every linked OAuth account',
+    description:
+      'Ends every other session, every half-done 2FA login (tfa token) and removes every linked GitHub/Telegram account ' +
+      '(audited `oauth.unlinked`): a thief who held the old password or a session keeps no way in. ' +
+      '`new_password_confirm` is optional; when sent it must equal `new_password` (422).',
     tags,
     access: 'authenticated',
     // It checks a password: the strict per-IP limit applies, as to login.

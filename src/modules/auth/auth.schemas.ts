@@ -43,6 +43,8 @@ export const verifyTokenBody = Joi.object({ token: Joi.string().max(4096).requir
 export const changePasswordBody = Joi.object({
   current_password: presentedPassword.required(),
   new_password: passwordSchema.required(),
+  // The browser form's second field; optional for API clients, but when sent it must match.
+  new_password_confirm: Joi.string().valid(Joi.ref('new_password')).messages({ 'any.only': '{{#label}} must match new_password' }),
 });
 export const sessionIdParams = Joi.object({ id: Joi.string().guid().required() });
 

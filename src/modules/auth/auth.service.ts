@@ -89,6 +89,7 @@ export class AuthService {
     const claims = tokenService.verifyTwoFactorToken(tfaToken);
     const admin = await adminRepository.findById(claims.adminId);
     if (!admin || !admin.is_active) throw new InvalidTokenError('tfa token of an unusable account');
+    await this.deps.sessionService.assertNotRevokedSince(admin.id, claims.issuedAtMs);
     // The attempt is reserved before the token is claimed, so a 429 leaves the token usable.
     return loginThrottle.guard([accountSubject(admin.id), loginThrottle.loginSubject(admin.login)], async () => {
       const claimKey = redisKey(config, 'tfa-spent', claims.tokenId);

@@ -4,6 +4,7 @@ import { InvalidTokenError } from '../../shared/errors';
 import type { RequestContext } from '../../shared/request-context';
 import { randomToken, sha256Hex } from '../../shared/secrets';
 import type { AuditService } from '../audit/audit.service';
+import type { LinkedAccountService } from '../oauth/linked-accounts.service';
 import type { SessionRepository, SessionSummary } from './sessions.repository';
 import type { TokenService } from './token.service';
 
@@ -32,6 +33,7 @@ export class SessionService {
   private readonly tokenService: TokenService;
   private readonly auditService: AuditService;
   private readonly requestContext: RequestContext;
+  private readonly linkedAccountService: LinkedAccountService;
   private readonly refreshTtlSeconds: number;
 
   constructor(deps: {
@@ -39,9 +41,11 @@ export class SessionService {
     tokenService: TokenService;
     auditService: AuditService;
     requestContext: RequestContext;
+    linkedAccountService: LinkedAccountService;
     config: Config;
   }) {
     this.sessionRepository = deps.sessionRepository;
+    this.linkedAccountService = deps.linkedAccountService;
     this.tokenService = deps.tokenService;
     this.auditService = deps.auditService;
     this.requestContext = deps.requestContext;
@@ -119,10 +123,23 @@ export class SessionService {
     return true;
   }
 
-  /** Revokes every session of an admin (or all but one); the audit names why. */
+  /**
+   * The remedy after a suspected theft (logout-all, password change, an admin's "revoke
+   * sessions", deactivation), so it ends every way in a thief may hold, not only the sessions:
+   * every session (or all but the caller's), every tfa token of a login half done, and every
+   * linked outside account (a sign-in with no password). The audit names why.
+   */
   async endAll(adminId: string, reason: string, exceptSessionId?: string): Promise<void> {
+    await this.sessionRepository.invalidateIssuedBefore(adminId, new Date());
     const revoked = await this.sessionRepository.revokeAllOf(adminId, exceptSessionId);
     await this.auditService.record({ action: 'session.revoke_all', entityType: 'admin', entityId: adminId, newValue: { reason, revoked } });
+    await this.linkedAccountService.removeAll(adminId, reason);
+  }
+
+  /** A tfa token made before the admin's last endAll() is dead, like the sessions it ended. */
+  async assertNotRevokedSince(adminId: string, issuedAtMs: number): Promise<void> {
+    const notBefore = await this.sessionRepository.issuedNotBefore(adminId);
+    if (notBefore && issuedAtMs <= notBefore.getTime()) throw new InvalidTokenError('tfa token issued before the last revocation');
   }
 
   list(adminId: string): Promise<SessionSummary[]> {

@@ -84,6 +84,21 @@ export class SessionRepository {
       .update({ revoked_at: trx.fn.now() });
   }
 
+  /**
+   * Credentials issued before `at` that live outside this table (tfa tokens of a login half
+   * done) are refused from now on: admin_users.sessions_valid_after only ever moves forward.
+   */
+  async invalidateIssuedBefore(adminId: string, at: Date, trx: Knex = this.db): Promise<void> {
+    await trx('admin_users')
+      .where({ id: adminId })
+      .update({ sessions_valid_after: trx.raw('greatest(coalesce(sessions_valid_after, ?::timestamptz), ?::timestamptz)', [at, at]) });
+  }
+
+  async issuedNotBefore(adminId: string): Promise<Date | null> {
+    const row = (await this.db('admin_users').where({ id: adminId }).first('sessions_valid_after')) as { sessions_valid_after: Date | null } | undefined;
+    return row?.sessions_valid_after ?? null;
+  }
+
   /** A session is live while its newest token is neither revoked nor expired. */
   async listLive(adminId: string): Promise<SessionSummary[]> {
     return this.db(TABLE)

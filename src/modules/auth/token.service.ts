@@ -20,6 +20,8 @@ export interface TwoFactorClaims {
   adminId: string;
   rememberMe: boolean;
   tokenId: string;
+  /** Milliseconds: compared with the instant of the admin's last "end every session". */
+  issuedAtMs: number;
   expiresAt: number;
 }
 
@@ -42,7 +44,9 @@ export class TokenService {
   }
 
   issueTwoFactorToken(adminId: string, rememberMe: boolean): { token: string; expiresIn: number } {
-    return { token: this.sign({ rmb: rememberMe }, adminId, 'tfa', TWO_FACTOR_TTL_SECONDS), expiresIn: TWO_FACTOR_TTL_SECONDS };
+    // `iat` counts whole seconds; a revocation in the same second must still be able to end it.
+    const claims = { rmb: rememberMe, iat_ms: Date.now() };
+    return { token: this.sign(claims, adminId, 'tfa', TWO_FACTOR_TTL_SECONDS), expiresIn: TWO_FACTOR_TTL_SECONDS };
   }
 
   verifyAccessToken(token: string): AccessClaims {
@@ -53,7 +57,14 @@ export class TokenService {
 
   verifyTwoFactorToken(token: string): TwoFactorClaims {
     const payload = this.verify(token, 'tfa');
-    return { adminId: payload.sub as string, rememberMe: payload.rmb === true, tokenId: payload.jti as string, expiresAt: payload.exp as number };
+    if (typeof payload.iat_ms !== 'number') throw new InvalidTokenError('tfa token without iat_ms');
+    return {
+      adminId: payload.sub as string,
+      rememberMe: payload.rmb === true,
+      tokenId: payload.jti as string,
+      issuedAtMs: payload.iat_ms,
+      expiresAt: payload.exp as number,
+    };
   }
 
   private sign(claims: Record<string, unknown>, subject: string, use: TokenUse, ttlSeconds: number): string {

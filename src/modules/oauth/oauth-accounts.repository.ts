@@ -62,6 +62,15 @@ export class OAuthAccountRepository {
     await this.db(TABLE).where({ id }).update(changes);
   }
 
+  async listOf(adminId: string): Promise<OAuthAccountRecord[]> {
+    return this.db<OAuthAccountRecord>(TABLE).where({ admin_id: adminId }).orderBy('provider');
+  }
+
+  /** Every link of an admin, removed; answers what was removed (for the audit). */
+  async removeAllOf(adminId: string, trx: Knex = this.db): Promise<OAuthAccountRecord[]> {
+    return trx<OAuthAccountRecord>(TABLE).where({ admin_id: adminId }).delete().returning('*');
+  }
+
   async remove(adminId: string, provider: OAuthProvider, trx: Knex = this.db): Promise<OAuthAccountRecord | undefined> {
     const [removed] = await trx<OAuthAccountRecord>(TABLE).where({ admin_id: adminId, provider }).delete().returning('*');
     return removed;

@@ -12,15 +12,18 @@ export const OAUTH_PROVIDERS: readonly OAuthProvider[] = ['github', 'telegram'];
  * code + state obtained by one person cannot be replayed through another admin's session.
  */
 export type OAuthStateRecord =
-  | { readonly provider: OAuthProvider; readonly purpose: 'login' }
+  /** `browser`: the hash of the nonce set as a cookie in the browser that asked for the state. */
+  | { readonly provider: OAuthProvider; readonly purpose: 'login'; readonly browser?: string }
   | { readonly provider: OAuthProvider; readonly purpose: 'link'; readonly adminId: string };
 
-/** What the state must have been issued for, for this use of it. */
-export type OAuthStateExpectation = { provider: OAuthProvider; purpose: 'login' } | { provider: OAuthProvider; purpose: 'link'; adminId: string };
+/** What the state must have been issued for, for this use of it (sign-in: with the browser's nonce cookie, if any). */
+export type OAuthStateExpectation =
+  | { provider: OAuthProvider; purpose: 'login'; browserNonce: string | undefined }
+  | { provider: OAuthProvider; purpose: 'link'; adminId: string };
 
 export type OAuthStateCheck =
   | { ok: true }
-  | { ok: false; reason: 'unknown_state' | 'state_provider_mismatch' | 'state_purpose_mismatch' | 'state_admin_mismatch' };
+  | { ok: false; reason: 'unknown_state' | 'state_provider_mismatch' | 'state_purpose_mismatch' | 'state_admin_mismatch' | 'state_browser_mismatch' };
 
 /**
  * The `state` of an OAuth round trip: random, kept in Redis for 10 minutes (shared by every API
@@ -56,6 +59,11 @@ export class OAuthStateStore {
     if (record.purpose === 'link' && expected.purpose === 'link' && record.adminId !== expected.adminId) {
       return { ok: false, reason: 'state_admin_mismatch' };
     }
+    // A login state issued to one browser signs in only that browser: an attacker's code + state
+    // pushed into a victim's page (login CSRF) arrive without the attacker's nonce cookie.
+    if (record.purpose === 'login' && expected.purpose === 'login' && record.browser !== undefined) {
+      if (expected.browserNonce === undefined || sha256Hex(expected.browserNonce) !== record.browser) return { ok: false, reason: 'state_browser_mismatch' };
+    }
     return { ok: true };
   }
 
@@ -85,7 +93,10 @@ function parseRecord(raw: string | null): OAuthStateRecord | null {
   if (typeof value !== 'object' || value === null) return null;
   const { provider, purpose, adminId } = value as Record<string, unknown>;
   if (!OAUTH_PROVIDERS.includes(provider as OAuthProvider)) return null;
-  if (purpose === 'login') return { provider: provider as OAuthProvider, purpose };
+  if (purpose === 'login') {
+    const { browser } = value as Record<string, unknown>;
+    return typeof browser === 'string' ? { provider: provider as OAuthProvider, purpose, browser } : { provider: provider as OAuthProvider, purpose };
+  }
   if (purpose === 'link' && typeof adminId === 'string' && adminId !== '') return { provider: provider as OAuthProvider, purpose, adminId };
   return null;
 }

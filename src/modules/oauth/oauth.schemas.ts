@@ -16,7 +16,7 @@ export const githubCodeBody = Joi.object({
  * Values are taken as sent (no trimming: the hash covers the exact text). Fields Telegram may add
  * later are accepted and covered by the hash like the others. `state` is ours and not signed: a
  * state from GET /oauth/telegram/authorize, spent by this use. Linking requires it (a state issued
- * to the caller, authenticated); signing in takes it optionally (a login state).
+ * to the caller, authenticated); signing in requires a login state of the same browser.
  */
 const digits = (max: number) => Joi.alternatives(Joi.string().pattern(/^\d{1,20}$/, 'digits'), Joi.number().integer().min(0).max(max));
 const text = Joi.string().max(512);
@@ -31,7 +31,7 @@ const telegramWidgetFields = Joi.object({
   hash: Joi.string().pattern(/^[0-9a-fA-F]{64}$/, 'hex digest').required(),
 }).pattern(/^[a-z_]{1,32}$/, Joi.alternatives(text, Joi.number()));
 
-export const telegramLoginBody = telegramWidgetFields.keys({ state });
+export const telegramLoginBody = telegramWidgetFields.keys({ state: state.required() });
 export const telegramLinkBody = telegramWidgetFields.keys({ state: state.required() });
 
 export const authorizeResultSchema = Joi.object({ authorize_url: Joi.string().uri(), state: Joi.string() });
@@ -41,3 +41,5 @@ export const linkedAccountSchema = Joi.object({
   provider_user_id: Joi.string(),
   provider_username: Joi.string().allow(null),
 });
+
+export const linkedAccountListItem = linkedAccountSchema.keys({ linked_at: Joi.date().iso() });

@@ -1,19 +1,14 @@
 import type { Config } from '../../config';
 import type { GitHubClient, GitHubUser } from '../../integrations/github/github.client';
 import { InvalidCredentialsError, NotFoundError } from '../../shared/errors';
-import { encryptSecret } from '../../shared/secrets';
+import { encryptSecret, sha256Hex } from '../../shared/secrets';
 import type { AuditService } from '../audit/audit.service';
 import type { AuthService, LoginResult } from '../auth/auth.service';
-import type { OAuthAccountRecord, OAuthAccountRepository } from './oauth-accounts.repository';
+import { toLinkedAccountView, type LinkedAccountView } from './linked-accounts.service';
+import type { OAuthAccountRepository } from './oauth-accounts.repository';
 import type { OAuthProvider, OAuthStateExpectation, OAuthStateStore } from './oauth-state.store';
 import { telegramAuthorizeUrl, type TelegramLoginVerifier, type TelegramWidgetFields } from './telegram-login';
 
-/** What the API shows of a linked account. */
-export interface LinkedAccountView {
-  provider: OAuthProvider;
-  provider_user_id: string;
-  provider_username: string | null;
-}
 
 /** The account a provider vouched for, with the token to keep (encrypted) if it gave one. */
 interface ProvenIdentity {
@@ -23,17 +18,8 @@ interface ProvenIdentity {
   accessToken: string | null;
 }
 
-/**
- * The widget fields plus our own `state`, which is not Telegram's and is not signed: required to
- * link (validation says so), optional to sign in.
- */
+/** The widget fields plus our own `state`, which is not Telegram's and is not signed: required to link and to sign in. */
 export type TelegramPayload = TelegramWidgetFields & { state?: string };
-
-const toView = (account: OAuthAccountRecord): LinkedAccountView => ({
-  provider: account.provider,
-  provider_user_id: account.provider_user_id,
-  provider_username: account.provider_username,
-});
 
 /**
  * Linking outside accounts (GitHub, Telegram) to admins, and signing in through them.
@@ -64,11 +50,20 @@ export class OAuthService {
     this.deps = deps;
   }
 
-  /** `linkingAdminId`: the authenticated caller, whose state may only link; none: a login state. */
-  async authorize(provider: OAuthProvider, linkingAdminId?: string): Promise<{ authorize_url: string; state: string }> {
+  /**
+   * `linkingAdminId`: the authenticated (re-authenticated) caller, whose state may only link.
+   * None: a login state, bound to the asking browser by `browserNonce` (the route sets it as a
+   * cookie; only its hash is kept with the state).
+   */
+  async authorize(
+    provider: OAuthProvider,
+    caller: { linkingAdminId: string } | { browserNonce: string },
+  ): Promise<{ authorize_url: string; state: string }> {
     const { oauthStateStore, githubClient, config } = this.deps;
     const state = await oauthStateStore.issue(
-      linkingAdminId === undefined ? { provider, purpose: 'login' } : { provider, purpose: 'link', adminId: linkingAdminId },
+      'linkingAdminId' in caller
+        ? { provider, purpose: 'link', adminId: caller.linkingAdminId }
+        : { provider, purpose: 'login', browser: sha256Hex(caller.browserNonce) },
     );
     if (provider === 'github') return { authorize_url: githubClient.authorizeUrl(state), state };
     const origin = config.http.corsOrigins.find((candidate) => candidate !== '*');
@@ -90,20 +85,19 @@ export class OAuthService {
     return this.link(adminId, identity);
   }
 
-  async loginWithGitHub(code: string, state: string): Promise<LoginResult> {
-    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'login' }, (reason) => this.loginFailed('github', reason));
+  /** `browserNonce`: the login-nonce cookie the browser sent back, if any. */
+  async loginWithGitHub(code: string, state: string, browserNonce: string | undefined): Promise<LoginResult> {
+    const identity = await this.proveGitHub(code, state, { provider: 'github', purpose: 'login', browserNonce }, (reason) =>
+      this.loginFailed('github', reason),
+    );
     return this.loginAs(identity);
   }
 
-  async loginWithTelegram(payload: TelegramPayload): Promise<LoginResult> {
+  async loginWithTelegram(payload: TelegramPayload, browserNonce: string | undefined): Promise<LoginResult> {
     const refuse = (reason: string) => this.loginFailed('telegram', reason);
-    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'login' }, refuse);
-    // A signed payload signs in once: a captured one cannot be replayed while it is still fresh.
-    const { telegramLoginVerifier, oauthStateStore } = this.deps;
-    const hash = String(payload.hash);
-    if (!(await oauthStateStore.spendTelegramPayload(hash, telegramLoginVerifier.secondsStillFresh(identity.authDate)))) {
-      return refuse('telegram_payload_reused');
-    }
+    // Validation already requires it: a sign-in without a state of this browser is login CSRF's door.
+    if (payload.state === undefined) return refuse('missing_state');
+    const identity = await this.proveTelegram(payload, { provider: 'telegram', purpose: 'login', browserNonce }, refuse);
     return this.loginAs(identity);
   }
 
@@ -114,7 +108,7 @@ export class OAuthService {
       action: 'oauth.unlinked',
       entityType: 'oauth_account',
       entityId: removed.id,
-      oldValue: toView(removed),
+      oldValue: toLinkedAccountView(removed),
     });
   }
 
@@ -134,21 +128,27 @@ export class OAuthService {
     return { provider: 'github', providerUserId: String(user.id), username: user.login, accessToken: exchange.accessToken };
   }
 
-  /** The state when there is one (spent even if the rest fails), then the signed fields. */
+  /** The state when there is one (spent even if the rest fails), then the signed fields, then the payload is spent. */
   private async proveTelegram(
     payload: TelegramPayload,
     expected: OAuthStateExpectation,
     refuse: (reason: string) => Promise<never>,
-  ): Promise<ProvenIdentity & { authDate: number }> {
+  ): Promise<ProvenIdentity> {
     const { state, ...fields } = payload;
     if (state !== undefined) {
       const stateCheck = await this.deps.oauthStateStore.consume(state, expected);
       if (!stateCheck.ok) return refuse(stateCheck.reason);
     }
-    const check = this.deps.telegramLoginVerifier.check(fields);
+    const { telegramLoginVerifier, oauthStateStore } = this.deps;
+    const check = telegramLoginVerifier.check(fields);
     if (!check.ok) return refuse(`telegram_${check.reason}`);
     const { id, username, authDate } = check.identity;
-    return { provider: 'telegram', providerUserId: id, username, accessToken: null, authDate };
+    // A signed payload is good for one use, link or sign-in, in one store: one captured while it
+    // was used cannot be replayed (to sign in, or to link again) while it is still fresh.
+    if (!(await oauthStateStore.spendTelegramPayload(String(fields.hash), telegramLoginVerifier.secondsStillFresh(authDate)))) {
+      return refuse('telegram_payload_reused');
+    }
+    return { provider: 'telegram', providerUserId: id, username, accessToken: null };
   }
 
   private async link(adminId: string, identity: ProvenIdentity): Promise<LinkedAccountView> {
@@ -160,7 +160,7 @@ export class OAuthService {
       provider_username: identity.username,
       access_token_encrypted: this.sealed(identity.accessToken),
     });
-    const view = toView(account);
+    const view = toLinkedAccountView(account);
     await auditService.record({ action: 'oauth.linked', entityType: 'oauth_account', entityId: account.id, newValue: view });
     return view;
   }

@@ -1,7 +1,7 @@
 import type { RouteDefinition } from '../../http/route-definition';
-import { principalOf } from '../../http/access-guard';
+import { principalOf, requireRecentReauth } from '../../http/access-guard';
 import type { DisableProof } from './two-factor.service';
-import { backupCodesSchema, disableBody, setupBody, setupResultSchema, statusSchema, totpCodeBody, validateResultSchema } from './two-factor.schemas';
+import { backupCodesSchema, disableBody, reauthBody, setupResultSchema, statusSchema, totpCodeBody, validateResultSchema } from './two-factor.schemas';
 
 /** The caller's own TOTP second factor (POST /2fa/complete, the second step of a login, is in auth). */
 const tags = ['two-factor'];
@@ -11,21 +11,38 @@ const locked = { description: 'Too many failures for this account' };
 export const twoFactorRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
-    path: '/2fa/setup',
-    summary: 'Start enabling 2FA with the account password: a new secret (pending for 10 minutes until verified)',
+    path: '/2fa/reauth',
+    summary: 'Re-authenticate the current session for 5 minutes: the password, and a code when 2FA is on',
+    description:
+      'Marks the session of the credentials used (its refresh-token family) as recently re-authenticated for 5 minutes. ' +
+      'Sensitive steps (2FA setup and disable, OAuth link and unlink) need that mark and answer 403 ' +
+      '"Re-authentication required" without it. `code` (TOTP or backup code) is required when 2FA is on. ' +
+      'Every refusal is 401 "Invalid credentials" and counts against the account lock-out.',
     tags,
     access: 'authenticated',
     credentialEndpoint: true,
-    request: { body: setupBody },
+    request: { body: reauthBody },
+    responses: { 204: { description: 'Re-authenticated' }, 401: wrong, 429: locked },
+    handler: async (req, res) => {
+      const { password, code } = req.body as { password: string; code?: string };
+      const principal = principalOf(req);
+      await req.container.cradle.reauthService.reauthenticate(principal.adminId, principal.sessionId, password, code);
+      res.status(204).end();
+    },
+  },
+  {
+    method: 'post',
+    path: '/2fa/setup',
+    summary: 'Start enabling 2FA (re-authenticated session, no body): a new secret, pending for 10 minutes until verified',
+    tags,
+    access: 'authenticated',
+    reauth: true,
     responses: {
-      200: { description: 'The secret and its otpauth:// URI (for a QR code)', schema: setupResultSchema },
-      401: wrong,
+      200: { description: 'The secret, its otpauth:// URI, and qr_uri: what the QR code encodes (the same URI)', schema: setupResultSchema },
       409: { description: 'Two-factor already exists (already enabled)' },
-      429: locked,
     },
     handler: async (req, res) => {
-      const { password } = req.body as { password: string };
-      res.json(await req.container.cradle.twoFactorService.setup(principalOf(req).adminId, password));
+      res.json(await req.container.cradle.twoFactorService.setup(principalOf(req).adminId));
     },
   },
   {
@@ -69,7 +86,11 @@ export const twoFactorRoutes: readonly RouteDefinition[] = [
   {
     method: 'post',
     path: '/2fa/disable',
-    summary: 'Turn 2FA off, proven by a code (TOTP or backup) or the password',
+    summary: 'Turn 2FA off: on a re-authenticated session (empty body), or with the password and a code together',
+    description:
+      'Without `password` and `code`, the session must carry a re-authentication mark (`POST /2fa/reauth`), else 403 ' +
+      '"Re-authentication required". With both, they are the proof (a wrong one is 401 and counts against the lock-out). ' +
+      'One of them alone is a 422.',
     tags,
     access: 'authenticated',
     credentialEndpoint: true,
@@ -77,11 +98,21 @@ export const twoFactorRoutes: readonly RouteDefinition[] = [
     responses: {
       204: { description: 'Disabled' },
       401: wrong,
+      403: { description: 'Re-authentication required (no proof in the body and no recent re-authentication)' },
       404: { description: 'Two-factor not found (not enabled)' },
       429: locked,
     },
     handler: async (req, res) => {
-      await req.container.cradle.twoFactorService.disable(principalOf(req).adminId, req.body as DisableProof);
+      const { password, code } = req.body as { password?: string; code?: string };
+      const principal = principalOf(req);
+      let proof: DisableProof;
+      if (password !== undefined && code !== undefined) {
+        proof = { kind: 'password_and_code', password, code };
+      } else {
+        await requireRecentReauth(req, principal);
+        proof = { kind: 'reauthenticated' };
+      }
+      await req.container.cradle.twoFactorService.disable(principal.adminId, proof);
       res.status(204).end();
     },
   },
@@ -91,7 +122,7 @@ export const twoFactorRoutes: readonly RouteDefinition[] = [
     summary: "The caller's 2FA state",
     tags,
     access: 'authenticated',
-    responses: { 200: { description: 'Enabled or not, and unused backup codes', schema: statusSchema } },
+    responses: { 200: { description: 'Enabled or not (also as status: "enabled" | "disabled"), and unused backup codes', schema: statusSchema } },
     handler: async (req, res) => {
       res.json(await req.container.cradle.twoFactorService.status(principalOf(req).adminId));
     },

@@ -6,16 +6,23 @@ const code = Joi.string().trim().min(6).max(32);
 
 export const totpCodeBody = Joi.object({ code: code.required() });
 
-/** Enabling 2FA asks for the password again: a stolen access token alone must not lock the owner out. */
-export const setupBody = Joi.object({ password: presentedPassword.required() });
+/** Re-authentication: the password, and a current code (TOTP or backup) when 2FA is on. */
+export const reauthBody = Joi.object({ password: presentedPassword.required(), code });
 
-/** Turning 2FA off takes a current code (TOTP or backup) or the account password: one of them. */
+/**
+ * Turning 2FA off: nothing, on a session re-authenticated in the last minutes; else the password
+ * and a current code (TOTP or backup), both.
+ */
 export const disableBody = Joi.object({
   code,
   password: presentedPassword,
-}).xor('code', 'password');
+}).and('code', 'password');
 
-export const setupResultSchema = Joi.object({ secret: Joi.string(), otpauth_uri: Joi.string() });
+export const setupResultSchema = Joi.object({
+  secret: Joi.string(),
+  otpauth_uri: Joi.string(),
+  qr_uri: Joi.string().description('What the QR code encodes: the otpauth:// URI (the client renders it)'),
+});
 export const backupCodesSchema = Joi.object({ backup_codes: Joi.array().items(Joi.string()).length(10) });
 export const validateResultSchema = Joi.object({ valid: Joi.boolean() });
-export const statusSchema = Joi.object({ enabled: Joi.boolean(), backup_codes_left: Joi.number().integer().min(0) });
+export const statusSchema = Joi.object({ enabled: Joi.boolean(), status: Joi.string().valid('enabled', 'disabled'), backup_codes_left: Joi.number().integer().min(0) });

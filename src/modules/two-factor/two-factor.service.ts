@@ -20,11 +20,12 @@ export const PENDING_SETUP_TTL_SECONDS = 600;
 
 export interface TwoFactorStatus {
   enabled: boolean;
+  status: 'enabled' | 'disabled';
   backup_codes_left: number;
 }
 
-/** Proof for turning 2FA off: a current code (TOTP or backup) or the account password. */
-export type DisableProof = { code: string; password?: undefined } | { password: string; code?: undefined };
+/** Proof for turning 2FA off: the session's recent re-authentication, or the password and a code together. */
+export type DisableProof = { kind: 'reauthenticated' } | { kind: 'password_and_code'; password: string; code: string };
 
 /**
  * Second-factor checks and the 2FA life cycle (setup, enable, disable) of an admin.
@@ -55,21 +56,19 @@ export class TwoFactorService {
 
   /**
    * A new secret, pending until verified; a second setup before that replaces the first. The
-   * password is asked again so that a stolen access token cannot put the owner behind a second
-   * factor only the thief holds.
+   * route needs the session's re-authentication mark, so that a stolen access token cannot put
+   * the owner behind a second factor only the thief holds. `qr_uri` is what a QR code should
+   * encode: the otpauth URI itself (the client draws it; no image is made here).
    */
-  async setup(adminId: string, password: string): Promise<{ secret: string; otpauth_uri: string }> {
-    const { totp, redis, auditService, passwordHasher, loginThrottle } = this.deps;
+  async setup(adminId: string): Promise<{ secret: string; otpauth_uri: string; qr_uri: string }> {
+    const { totp, redis, auditService } = this.deps;
     const admin = await this.adminOf(adminId);
     if (admin.totp_enabled) throw new ConflictError('Two-factor');
-    // 2FA is off here, so the password is the account's whole proof: a right one clears the count.
-    await loginThrottle.guard([accountSubject(admin.id)], async () =>
-      (await passwordHasher.verify(password, admin.password_hash)) ? verdict.proven(undefined) : verdict.wrong(await this.refusal(admin, 'two_factor.setup_refused')),
-    );
     const secret = totp.newSecret();
     await redis.set(this.pendingKey(admin.id), encryptSecret(secret, this.encryptionKey), 'EX', PENDING_SETUP_TTL_SECONDS);
     await auditService.record({ action: 'two_factor.setup_started', entityType: 'admin', entityId: admin.id });
-    return { secret, otpauth_uri: totp.uri(secret, admin.login) };
+    const uri = totp.uri(secret, admin.login);
+    return { secret, otpauth_uri: uri, qr_uri: uri };
   }
 
   /** A code of the pending secret turns 2FA on; answers the backup codes, shown this once. */
@@ -113,27 +112,38 @@ export class TwoFactorService {
     return { valid };
   }
 
+  /**
+   * Turns 2FA off. The proof is the session's re-authentication mark (checked by the route), or
+   * else the password and a current code (TOTP or backup) together: a code alone could come from
+   * a stolen phone, a password alone from a stolen notebook.
+   */
   async disable(adminId: string, proof: DisableProof): Promise<void> {
     const { db, redis, passwordHasher, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled) throw new NotFoundError('Two-factor');
-    const method = proof.password !== undefined ? 'password' : 'code';
-    await loginThrottle.guard([accountSubject(admin.id)], async () => {
-      const proven =
-        proof.password !== undefined ? await passwordHasher.verify(proof.password, admin.password_hash) : await this.verifyLoginCode(admin, proof.code);
-      return proven ? verdict.partlyProven(undefined) : verdict.wrong(await this.refusal(admin, 'two_factor.disable_failed', { method }));
-    });
+    if (proof.kind === 'password_and_code') {
+      // Both halves together are the whole proof. The code is looked at only after a right
+      // password, so a wrong password never spends one.
+      await loginThrottle.guard([accountSubject(admin.id)], async () => {
+        const proven = (await passwordHasher.verify(proof.password, admin.password_hash)) && (await this.verifyLoginCode(admin, proof.code));
+        return proven ? verdict.proven(undefined) : verdict.wrong(await this.refusal(admin, 'two_factor.disable_failed', { method: proof.kind }));
+      });
+    }
 
     await db.transaction(async (trx) => {
       await trx('admin_users').where({ id: admin.id }).update({ totp_enabled: false, totp_secret_encrypted: null, backup_code_hashes: [] });
-      await auditService.record({ action: 'two_factor.disabled', entityType: 'admin', entityId: admin.id, newValue: { method } }, trx);
+      await auditService.record({ action: 'two_factor.disabled', entityType: 'admin', entityId: admin.id, newValue: { method: proof.kind } }, trx);
     });
     await redis.del(this.pendingKey(admin.id));
   }
 
   async status(adminId: string): Promise<TwoFactorStatus> {
     const admin = await this.adminOf(adminId);
-    return { enabled: admin.totp_enabled, backup_codes_left: admin.totp_enabled ? admin.backup_code_hashes.length : 0 };
+    return {
+      enabled: admin.totp_enabled,
+      status: admin.totp_enabled ? 'enabled' : 'disabled',
+      backup_codes_left: admin.totp_enabled ? admin.backup_code_hashes.length : 0,
+    };
   }
 
   /** A login's second factor: a fresh TOTP code, or an unused backup code (which is then spent). */

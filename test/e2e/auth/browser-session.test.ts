@@ -4,7 +4,8 @@ import { createTestApp, type TestApp } from '../../support/test-app';
 import { createAdmin } from '../../support/fixtures';
 
 const ORIGIN = 'http://admin.test'; // CORS_ORIGINS of the test environment
-const sameSite = { Origin: ORIGIN, 'X-Requested-With': 'XMLHttpRequest' };
+/** What the real admin frontend sends with a write: its Origin, no X-Requested-With, no CSRF token. */
+const sameSite = { Origin: ORIGIN };
 
 const cookieHeaders = (response: supertest.Response): string[] => {
   const raw = response.headers['set-cookie'] as unknown;
@@ -47,21 +48,41 @@ describe('auth: browser sessions with cookies only', () => {
     expect((await browser.get('/api/v1/auth/session')).status).to.equal(401);
   });
 
-  it('when a cookie-authenticated write lacks X-Requested-With or comes from another origin, then it is refused and changes nothing', async () => {
+  it('when a cookie-authenticated write comes from another origin, Origin null, or shows no origin at all, then it is 403 and changes nothing', async () => {
     const admin = await createAdmin(t.container);
     const browser = supertest.agent(t.app);
     await browser.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
 
-    const noHeader = await browser.post('/api/v1/auth/logout-all').set({ Origin: ORIGIN });
-    expect(noHeader.status).to.equal(403);
-    expect(noHeader.body).to.deep.equal({ detail: 'Cross-site request refused' });
-    const foreign = await browser.post('/api/v1/auth/logout-all').set({ Origin: 'https://evil.example', 'X-Requested-With': 'x' });
-    expect(foreign.status).to.equal(403);
-    const refreshNoHeader = await browser.post('/api/v1/auth/refresh').send({});
-    expect(refreshNoHeader.status).to.equal(403);
-
+    const refusals: Array<[string, Record<string, string>]> = [
+      ['a foreign Origin', { Origin: 'https://evil.example' }],
+      ['a foreign Origin even with X-Requested-With', { Origin: 'https://evil.example', 'X-Requested-With': 'XMLHttpRequest' }],
+      ['Origin: null', { Origin: 'null' }],
+      ['an allowed origin as a prefix', { Origin: `${ORIGIN}.evil.example` }],
+      ['neither Origin nor Sec-Fetch-Site', {}],
+      ['no Origin and Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
+      ['no Origin and Sec-Fetch-Site: same-site (a sibling subdomain)', { 'Sec-Fetch-Site': 'same-site' }],
+      ['a foreign Origin with Sec-Fetch-Site: same-origin', { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'same-origin' }],
+    ];
+    for (const [what, headers] of refusals) {
+      const res = await browser.post('/api/v1/auth/logout-all').set(headers);
+      expect(res.status, what).to.equal(403);
+      expect(res.body, what).to.deep.equal({ detail: 'Cross-site request refused' });
+      expect((await browser.post('/api/v1/auth/refresh').set(headers).send({})).status, `refresh: ${what}`).to.equal(403);
+      expect((await browser.post('/api/v1/auth/logout').set(headers)).status, `logout: ${what}`).to.equal(403);
+    }
     expect((await browser.get('/api/v1/auth/session')).status, 'session still live').to.equal(200);
+  });
+
+  it('when a cookie-authenticated write carries the allowed Origin only (as the frontend sends it), or no Origin but Sec-Fetch-Site: same-origin, then it is accepted', async () => {
+    const admin = await createAdmin(t.container);
+    const browser = supertest.agent(t.app);
+    await browser.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
+    expect((await browser.post('/api/v1/auth/refresh').set({ 'Sec-Fetch-Site': 'same-origin' }).send({})).status).to.equal(200);
     expect((await browser.post('/api/v1/auth/logout-all').set(sameSite)).status).to.equal(204);
+    expect((await browser.get('/api/v1/auth/session')).status).to.equal(401);
+
+    await browser.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
+    expect((await browser.post('/api/v1/auth/logout-all').set({ 'Sec-Fetch-Site': 'same-origin' })).status).to.equal(204);
     expect((await browser.get('/api/v1/auth/session')).status).to.equal(401);
   });
 

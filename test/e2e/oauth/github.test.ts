@@ -3,7 +3,9 @@ import { generate } from 'otplib';
 import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { decryptSecret, sha256Hex } from '../../../src/shared/secrets';
 import { FakeGitHub } from '../../fakes/github';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
+import { keepLoginState, withNonceOf } from './login-states';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
 const UPSTREAM = { detail: 'Upstream service unavailable' };
@@ -32,12 +34,16 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     const admin = await createAdmin(t.container, overrides);
     const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
     expect(res.status).to.equal(200);
-    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+    const auth = { Authorization: `Bearer ${res.body.access_token as string}` };
+    // Linking and unlinking need a re-authenticated session; the tests that say otherwise skip this.
+    await reauthenticate(t, auth, admin.password);
+    return { admin, auth };
   }
 
   /** With the caller's credentials: a link state bound to that admin; without: a login state. */
   async function authorize(auth: Record<string, string> = {}): Promise<string> {
     const res = await t.http.get('/api/v1/oauth/github/authorize').set(auth);
+    keepLoginState(res);
     expect(res.status).to.equal(200);
     return res.body.state as string;
   }
@@ -47,8 +53,10 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     return t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code: github.approve(user), state: await authorize(auth) });
   }
 
-  const oauthLogin = async (user = octocat) =>
-    t.http.post('/api/v1/auth/oauth/github/login').send({ code: github.approve(user), state: await authorize() });
+  const oauthLogin = async (user = octocat) => {
+    const state = await authorize();
+    return t.http.post('/api/v1/auth/oauth/github/login').set(withNonceOf(state)).send({ code: github.approve(user), state });
+  };
 
   it('when authorize is called without credentials, then it answers the GitHub URL with a login state kept 10 minutes in Redis', async () => {
     const res = await t.http.get('/api/v1/oauth/github/authorize');
@@ -62,7 +70,11 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     const { redis, config } = t.container.cradle;
     const key = redisKey(config, 'oauth-state', sha256Hex(res.body.state as string));
     expect(await redis.ttl(key)).to.be.within(590, 600);
-    expect(JSON.parse((await redis.get(key))!)).to.deep.equal({ provider: 'github', purpose: 'login' });
+    // Bound to this browser: the nonce goes to it as an httpOnly cookie for the sign-in route only; Redis keeps its hash.
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).to.match(/^oauth_login_nonce_github=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/api\/v1\/auth\/oauth; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    const nonce = /^oauth_login_nonce_github=([^;]+)/.exec(cookie)![1] as string;
+    expect(JSON.parse((await redis.get(key))!)).to.deep.equal({ provider: 'github', purpose: 'login', browser: sha256Hex(nonce) });
   });
 
   it('when an admin links GitHub and later signs in with it, then the tokens work and the GitHub token is stored encrypted', async () => {
@@ -147,8 +159,8 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
   it('when GitHub is down, then the OAuth login answers 502', async () => {
     const down = await createTestApp(); // GitHub URLs point at 127.0.0.1:9: nothing listens there.
     try {
-      const state = (await down.http.get('/api/v1/oauth/github/authorize')).body.state as string;
-      const res = await down.http.post('/api/v1/auth/oauth/github/login').send({ code: 'abcdef0123456789abcd', state });
+      const state = keepLoginState(await down.http.get('/api/v1/oauth/github/authorize'));
+      const res = await down.http.post('/api/v1/auth/oauth/github/login').set(withNonceOf(state)).send({ code: 'abcdef0123456789abcd', state });
       expect(res.status).to.equal(502);
       expect(res.body).to.deep.equal(UPSTREAM);
     } finally {
@@ -189,9 +201,9 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
   });
 
   it('when the linked admin has 2FA on, then the OAuth login answers requires_2fa and /2fa/complete finishes it', async () => {
-    const { auth, admin } = await signedIn();
+    const { auth } = await signedIn();
     expect((await link(auth)).status).to.equal(200);
-    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password })).body.secret as string;
+    const secret = (await t.http.post('/api/v1/2fa/setup').set(auth).send()).body.secret as string;
     const now = Math.floor(Date.now() / 1000);
     expect((await t.http.post('/api/v1/2fa/verify').set(auth).send({ code: await generate({ secret, epoch: now }) })).status).to.equal(200);
 
@@ -199,7 +211,7 @@ describe('oauth: GitHub link and login against the fake GitHub', function () {
     expect(login.status).to.equal(200);
     expect(login.body).to.include({ requires_2fa: true });
     expect(login.body).not.to.have.property('access_token');
-    expect(login.headers['set-cookie']).to.equal(undefined);
+    expect(String(login.headers['set-cookie']), 'no session cookie before the second factor').not.to.match(/access_token=|refresh_token=/);
     const complete = await t.http
       .post('/api/v1/2fa/complete')
       .set('Authorization', `Bearer ${login.body.tfa_token as string}`)

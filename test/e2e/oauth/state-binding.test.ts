@@ -3,13 +3,15 @@ import supertest from 'supertest';
 import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { sha256Hex } from '../../../src/shared/secrets';
 import { FakeGitHub, type FakeGitHubUser } from '../../fakes/github';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
+import { keepLoginState, withNonceOf } from './login-states';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
 const REFUSED = { detail: 'Invalid credentials' };
 const BAD_TOKEN = { detail: 'Invalid or expired token' };
 const ORIGIN = 'http://admin.test'; // CORS_ORIGINS of the test environment
-const sameSite = { Origin: ORIGIN, 'X-Requested-With': 'XMLHttpRequest' };
+const sameSite = { Origin: ORIGIN };
 
 /**
  * The OAuth state is bound to what it was issued for: a login state (authorize without
@@ -40,18 +42,22 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const admin = await createAdmin(t.container);
     const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
     expect(res.status).to.equal(200);
-    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+    const auth = { Authorization: `Bearer ${res.body.access_token as string}` };
+    // Linking and unlinking need a re-authenticated session; the tests that say otherwise skip this.
+    await reauthenticate(t, auth, admin.password);
+    return { admin, auth };
   }
 
   async function authorize(auth: Record<string, string> = {}): Promise<string> {
     const res = await t.http.get('/api/v1/oauth/github/authorize').set(auth);
+    keepLoginState(res);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body.state as string;
   }
 
   const callback = (auth: Record<string, string>, code: string, state: string) =>
     t.http.post('/api/v1/oauth/github/callback').set(auth).send({ code, state });
-  const oauthLogin = (code: string, state: string) => t.http.post('/api/v1/auth/oauth/github/login').send({ code, state });
+  const oauthLogin = (code: string, state: string) => t.http.post('/api/v1/auth/oauth/github/login').set(withNonceOf(state)).send({ code, state });
   const codeExchanges = () => github.requests.filter((request) => request.path === '/login/oauth/access_token').length;
   const linkFailures = async () =>
     (await t.container.cradle.db('audit_logs').where({ action: 'oauth.link_failed' })).map(
@@ -67,6 +73,8 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const victim = await createAdmin(t.container);
     const browser = supertest.agent(t.app);
     expect((await browser.post('/api/v1/auth/login').send({ login_or_email: victim.login, password: victim.password })).status).to.equal(200);
+    // Even right after the victim re-authenticated (the worst case), the login state is refused.
+    expect((await browser.post('/api/v1/2fa/reauth').set(sameSite).send({ password: victim.password })).status).to.equal(204);
 
     // The attacker, with no session of ours: public authorize, approves with their own GitHub, keeps code + state.
     const attackerState = await authorize();
@@ -86,6 +94,42 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     expect(takeover.status).to.equal(401);
     expect(takeover.body).to.deep.equal(REFUSED);
     expect(takeover.headers['set-cookie']).to.equal(undefined);
+  });
+
+  it("when a login state is posted without the nonce cookie of the browser that asked for it (login CSRF), then it is 401, spent, and no one is signed in", async () => {
+    const { auth } = await signedIn();
+    expect((await callback(auth, github.approve(attackerGitHub), await authorize(auth))).status, 'the attacker linked their own GitHub').to.equal(200);
+
+    // The attacker's code + login state, pushed into a victim's browser: it has no (or its own) nonce cookie.
+    const attackerState = await authorize();
+    const victimBrowserState = await authorize();
+    const pushed = await t.http.post('/api/v1/auth/oauth/github/login').send({ code: github.approve(attackerGitHub), state: attackerState });
+    expect(pushed.status).to.equal(401);
+    expect(pushed.body).to.deep.equal(REFUSED);
+    expect(pushed.headers['set-cookie']).to.equal(undefined);
+    expect(await storedState(attackerState), 'spent').to.equal(null);
+    const otherNonce = await t.http
+      .post('/api/v1/auth/oauth/github/login')
+      .set(withNonceOf(victimBrowserState))
+      .send({ code: github.approve(attackerGitHub), state: await authorize() });
+    expect(otherNonce.status, "another browser's nonce").to.equal(401);
+    expect(codeExchanges(), 'refused before the code is exchanged').to.equal(1);
+    const reasons = (await t.container.cradle.db('audit_logs').where({ action: 'auth.login_failed' })).map(
+      (entry: { new_value: { reason: string } }) => entry.new_value.reason,
+    );
+    expect(reasons).to.deep.equal(['state_browser_mismatch', 'state_browser_mismatch']);
+
+    // The browser that asked signs in, and its nonce cookie is cleared.
+    const own = await authorize();
+    const login = await oauthLogin(github.approve(attackerGitHub), own);
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    expect(String(login.headers['set-cookie'])).to.match(/oauth_login_nonce_github=; Path=\/api\/v1\/auth\/oauth; Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('when a Telegram sign-in comes without a state, then it is 422 (a state of this browser is required)', async () => {
+    const res = await t.http.post('/api/v1/auth/oauth/telegram/login').send({ id: 1, auth_date: Math.floor(Date.now() / 1000), hash: 'a'.repeat(64) });
+    expect(res.status).to.equal(422);
+    expect(res.body.detail.map((issue: { loc: string[] }) => issue.loc.join('.'))).to.deep.equal(['body.state']);
   });
 
   it('when a link state issued to admin A is posted by admin B, then it is 401, nothing is linked and the state is spent', async () => {
@@ -146,6 +190,7 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
     const admin = await createAdmin(t.container);
     const browser = supertest.agent(t.app);
     expect((await browser.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password })).status).to.equal(200);
+    expect((await browser.post('/api/v1/2fa/reauth').set(sameSite).send({ password: admin.password })).status).to.equal(204);
     const res = await browser.get('/api/v1/oauth/github/authorize');
     expect(res.status).to.equal(200);
     expect(await storedState(res.body.state as string)).to.deep.equal({ provider: 'github', purpose: 'link', adminId: admin.id });

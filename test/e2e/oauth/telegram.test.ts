@@ -2,7 +2,9 @@ import { asValue } from 'awilix';
 import { expect } from 'chai';
 import { redisKey } from '../../../src/infrastructure/redis/redis';
 import { sha256Hex } from '../../../src/shared/secrets';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
+import { keepLoginState, withNonceOf } from './login-states';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import vectors from '../../vectors/signatures.json';
 import { nowSeconds, signWidget, type WidgetFields } from './telegram-widget';
@@ -25,17 +27,23 @@ describe('oauth: Telegram login widget link and login', function () {
     const admin = await createAdmin(t.container, overrides);
     const res = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
     expect(res.status).to.equal(200);
-    return { admin, auth: { Authorization: `Bearer ${res.body.access_token as string}` } };
+    const auth = { Authorization: `Bearer ${res.body.access_token as string}` };
+    // Linking and unlinking need a re-authenticated session; the tests that say otherwise skip this.
+    await reauthenticate(t, auth, admin.password);
+    return { admin, auth };
   }
 
   const widget = (overrides: WidgetFields = {}) =>
     signWidget({ id: 424242, first_name: 'Alice', username: 'alice_tg', auth_date: nowSeconds(), ...overrides }, botToken);
+  /** A payload is spent by its first use, link or sign-in: links use their own (a minute or so older). */
+  let linkSequence = 0;
+  const linkWidget = (overrides: WidgetFields = {}) => widget({ auth_date: nowSeconds() - 60 - (linkSequence += 1), ...overrides });
 
   /** With credentials: a link state bound to that admin; without: a login state. */
   const authorize = async (auth: Record<string, string> = {}) => {
     const res = await t.http.get('/api/v1/oauth/telegram/authorize').set(auth);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.state as string;
+    return keepLoginState(res);
   };
   /** Links as the frontend does: a link state from authorize (as the same admin) unless the payload brings its own. */
   const linkWith = async (auth: Record<string, string>, payload: WidgetFields) =>
@@ -44,7 +52,11 @@ describe('oauth: Telegram login widget link and login', function () {
       .set(auth)
       .send({ state: await authorize(auth), ...payload });
   const linkWithoutState = (auth: Record<string, string>, payload: WidgetFields) => t.http.post('/api/v1/oauth/telegram/callback').set(auth).send(payload);
-  const loginWith = (payload: WidgetFields) => t.http.post('/api/v1/auth/oauth/telegram/login').send(payload);
+  /** Signs in as the frontend does: a login state of this browser (with its nonce cookie) unless the payload brings its own. */
+  const loginWith = async (payload: WidgetFields) => {
+    const body = 'state' in payload ? payload : { ...payload, state: await authorize() };
+    return t.http.post('/api/v1/auth/oauth/telegram/login').set(withNonceOf(body.state)).send(body);
+  };
   const auditReasons = async (action: string) =>
     (await t.container.cradle.db('audit_logs').where({ action })).map((entry: { new_value: { reason: string } }) => entry.new_value.reason);
 
@@ -61,7 +73,7 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when an admin links Telegram with signed widget data, then that Telegram account signs in as the admin', async () => {
     const { admin, auth } = await signedIn();
-    const linked = await linkWith(auth, widget());
+    const linked = await linkWith(auth, linkWidget());
     expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
     expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '424242', provider_username: 'alice_tg' });
 
@@ -81,7 +93,7 @@ describe('oauth: Telegram login widget link and login', function () {
     const stale = widget({ auth_date: nowSeconds() - 86_400 - 60 });
     expect((await linkWith(auth, stale)).body).to.deep.equal(REFUSED);
     expect((await linkWith(auth, widget({ auth_date: nowSeconds() + 3600 }))).status).to.equal(401);
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     const staleLogin = await loginWith(stale);
     expect(staleLogin.status).to.equal(401);
     expect(staleLogin.body).to.deep.equal(REFUSED);
@@ -89,7 +101,7 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when a signed field is changed, added or the hash is forged, then it is refused', async () => {
     const { auth } = await signedIn();
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     const good = widget();
     expect((await loginWith({ ...good, username: 'mallory' })).status).to.equal(401);
     expect((await loginWith({ ...good, id: 1 })).status).to.equal(401);
@@ -139,7 +151,7 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when a state is sent to sign in, then it must be a login state we issued, and it is spent', async () => {
     const { auth } = await signedIn();
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     const state = await authorize();
     expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 1 }), state })).status).to.equal(200);
     expect((await loginWith({ ...widget({ auth_date: nowSeconds() - 2 }), state })).status).to.equal(401);
@@ -151,7 +163,7 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when a signed login payload is replayed, then the second use is 401, whatever the case of its hash', async () => {
     const { auth } = await signedIn();
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     const authDate = nowSeconds() - 3600;
     const payload = widget({ auth_date: authDate });
     const first = await loginWith(payload);
@@ -176,19 +188,20 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when a payload is refused (bad hash or stale), then it is not remembered as used', async () => {
     const { auth } = await signedIn();
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     const good = widget({ auth_date: nowSeconds() - 10 });
     expect((await loginWith({ ...good, username: 'mallory' })).status).to.equal(401);
     expect((await loginWith(good)).status).to.equal(200);
     const { redis, config } = t.container.cradle;
-    expect(await redis.keys(`${config.redis.keyPrefix}telegram-login-used:*`)).to.have.length(1);
+    // Two used: the link's payload and the good sign-in; the refused one is not among them.
+    expect(await redis.keys(`${config.redis.keyPrefix}telegram-login-used:*`)).to.have.length(2);
   });
 
   it('when the Telegram account is linked to another admin or to nobody, then 409 / 401', async () => {
     const first = await signedIn();
     const second = await signedIn();
-    expect((await linkWith(first.auth, widget())).status).to.equal(200);
-    const taken = await linkWith(second.auth, widget());
+    expect((await linkWith(first.auth, linkWidget())).status).to.equal(200);
+    const taken = await linkWith(second.auth, linkWidget());
     expect(taken.status).to.equal(409);
     expect(taken.body).to.deep.equal({ detail: 'OAuth account already exists' });
     const stranger = await loginWith(widget({ id: 777, username: 'stranger' }));
@@ -198,7 +211,7 @@ describe('oauth: Telegram login widget link and login', function () {
 
   it('when Telegram is unlinked, then the account no longer signs in', async () => {
     const { auth } = await signedIn();
-    expect((await linkWith(auth, widget())).status).to.equal(200);
+    expect((await linkWith(auth, linkWidget())).status).to.equal(200);
     expect((await t.http.delete('/api/v1/oauth/telegram').set(auth)).status).to.equal(204);
     expect((await loginWith(widget())).status).to.equal(401);
     expect((await t.http.delete('/api/v1/oauth/telegram').set(auth)).status).to.equal(404);
@@ -217,6 +230,7 @@ describe('oauth: Telegram login widget link and login', function () {
       const admin = await createAdmin(fixed.container);
       const login = await fixed.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password });
       const bearer = { Authorization: `Bearer ${login.body.access_token as string}` };
+      await reauthenticate(fixed, bearer, admin.password);
       const state = (await fixed.http.get('/api/v1/oauth/telegram/authorize').set(bearer)).body.state as string;
       const linked = await fixed.http
         .post('/api/v1/oauth/telegram/callback')
@@ -224,9 +238,13 @@ describe('oauth: Telegram login widget link and login', function () {
         .send({ ...payload, state });
       expect(linked.status, JSON.stringify(linked.body)).to.equal(200);
       expect(linked.body).to.deep.equal({ provider: 'telegram', provider_user_id: '123456789', provider_username: 'alice_admin' });
-      expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(200);
-      // Single use, also with a clock that keeps it fresh.
-      expect((await fixed.http.post('/api/v1/auth/oauth/telegram/login').send(payload)).status).to.equal(401);
+      // Single use, also with a clock that keeps it fresh: the link spent it, so it cannot sign in.
+      const loginState = keepLoginState(await fixed.http.get('/api/v1/oauth/telegram/authorize'));
+      const again = await fixed.http
+        .post('/api/v1/auth/oauth/telegram/login')
+        .set(withNonceOf(loginState))
+        .send({ ...payload, state: loginState });
+      expect(again.status).to.equal(401);
     } finally {
       await fixed.reset(); // the published vector is constant: leave no "used" mark behind
       await fixed.close();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { generate } from 'otplib';
 import type { AdminRecord } from '../../../src/modules/admins/admins.repository';
 import { decryptSecret } from '../../../src/shared/secrets';
+import { reauthenticate } from '../../support/auth-helpers';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
@@ -39,7 +40,8 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
   /** setup -> verify with the current step's code: 2FA on. */
   async function withTwoFactor(now: number) {
     const session = await signedIn();
-    const setup = await t.http.post('/api/v1/2fa/setup').set(session.auth).send({ password: session.admin.password });
+    await reauthenticate(t, session.auth, session.admin.password);
+    const setup = await t.http.post('/api/v1/2fa/setup').set(session.auth).send();
     expect(setup.status, JSON.stringify(setup.body)).to.equal(200);
     const secret = setup.body.secret as string;
     const verify = await t.http.post('/api/v1/2fa/verify').set(session.auth).send({ code: await codeAt(secret, now) });
@@ -55,16 +57,20 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
   it('when setup is verified with a code, then 2FA is on with 10 hashed backup codes and the secret encrypted', async () => {
     const now = await earlyInAStep();
     const { admin, auth } = await signedIn();
-    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: false, backup_codes_left: 0 });
+    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: false, status: 'disabled', backup_codes_left: 0 });
 
-    const refused = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: 'not-the-password-1' });
-    expect(refused.status, 'a stolen token alone cannot start 2FA').to.equal(401);
-    expect((await t.http.post('/api/v1/2fa/setup').set(auth).send({})).status).to.equal(422);
-    const setup = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password });
+    const refused = await t.http.post('/api/v1/2fa/setup').set(auth).send();
+    expect(refused.status, 'a stolen token alone cannot start 2FA').to.equal(403);
+    expect(refused.body).to.deep.equal({ detail: 'Re-authentication required' });
+    expect((await t.http.post('/api/v1/2fa/reauth').set(auth).send({ password: 'not-the-password-1' })).status).to.equal(401);
+    expect((await t.http.post('/api/v1/2fa/setup').set(auth).send()).status, 'a wrong password marks nothing').to.equal(403);
+    await reauthenticate(t, auth, admin.password);
+    const setup = await t.http.post('/api/v1/2fa/setup').set(auth).send();
     expect(setup.status).to.equal(200);
     const secret = setup.body.secret as string;
     expect(secret).to.match(/^[A-Z2-7]{16,}$/);
     expect(setup.body.otpauth_uri).to.match(/^otpauth:\/\/totp\//).and.include(`secret=${secret}`);
+    expect(setup.body.qr_uri, 'what the QR code encodes').to.equal(setup.body.otpauth_uri);
     // Pending only: nothing in the account yet, and login still needs no code.
     expect((await adminRow(admin.id)).totp_secret_encrypted).to.equal(null);
 
@@ -85,8 +91,8 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
     expect(row.backup_code_hashes).to.have.length(10);
     for (const code of codes) expect(row.backup_code_hashes.join(' ')).not.to.include(code);
 
-    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: true, backup_codes_left: 10 });
-    const again = await t.http.post('/api/v1/2fa/setup').set(auth).send({ password: admin.password });
+    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: true, status: 'enabled', backup_codes_left: 10 });
+    const again = await t.http.post('/api/v1/2fa/setup').set(auth).send();
     expect(again.status).to.equal(409);
     expect(again.body).to.deep.equal({ detail: 'Two-factor already exists' });
     expect((await t.http.post('/api/v1/2fa/verify').set(auth).send({ code: await codeAt(secret, now + STEP) })).status).to.equal(409);
@@ -153,7 +159,7 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
       .set('Authorization', `Bearer ${first.body.tfa_token as string}`)
       .send({ code: backupCodes[4] });
     expect(viaComplete.status).to.equal(200);
-    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: true, backup_codes_left: 8 });
+    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: true, status: 'enabled', backup_codes_left: 8 });
   });
 
   it('when a code is validated, then it is valid once (the replay guard applies)', async () => {
@@ -167,40 +173,57 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
     expect(malformed.status).to.equal(422);
   });
 
-  it('when 2FA is disabled with the password, then login needs no code; a wrong password changes nothing', async () => {
+  it('when 2FA is disabled with the password and a code together, then login needs no code; a wrong one or one alone changes nothing', async () => {
     const now = await earlyInAStep();
-    const { admin, auth } = await withTwoFactor(now);
+    const { admin, auth, secret } = await withTwoFactor(now);
 
-    const wrong = await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: 'not-the-password-1' });
+    const wrong = await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: 'not-the-password-1', code: await codeAt(secret, now - STEP) });
     expect(wrong.status).to.equal(401);
     expect(wrong.body).to.deep.equal({ detail: 'Invalid credentials' });
     expect((await adminRow(admin.id)).totp_enabled).to.equal(true);
-    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password, code: '123456' })).status).to.equal(422);
+    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password })).status, 'a password alone').to.equal(422);
+    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ code: await codeAt(secret, now - STEP) })).status, 'a code alone').to.equal(422);
+    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password, code: '123456' })).status).to.equal(401);
+    expect((await adminRow(admin.id)).totp_enabled).to.equal(true);
 
-    const disabled = await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password });
-    expect(disabled.status).to.equal(204);
+    const disabled = await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password, code: await codeAt(secret, now - STEP) });
+    expect(disabled.status, JSON.stringify(disabled.body)).to.equal(204);
     const row = await adminRow(admin.id);
     expect(row).to.include({ totp_enabled: false, totp_secret_encrypted: null });
     expect(row.backup_code_hashes).to.deep.equal([]);
-    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: false, backup_codes_left: 0 });
+    expect((await t.http.get('/api/v1/2fa/status').set(auth)).body).to.deep.equal({ enabled: false, status: 'disabled', backup_codes_left: 0 });
     const plain = await login(admin);
     expect(plain.body.access_token).to.be.a('string');
-    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password })).status).to.equal(404);
+    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({})).status).to.equal(404);
   });
 
-  it('when 2FA is disabled with a code, then a fresh TOTP code does it', async () => {
+  it('when 2FA is disabled on a re-authenticated session, then no body is needed; without the mark it is 403; reauth needs the code', async () => {
     const now = await earlyInAStep();
-    const { auth, secret } = await withTwoFactor(now);
-    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ code: await codeAt(secret, now) })).status).to.equal(401);
-    expect((await t.http.post('/api/v1/2fa/disable').set(auth).send({ code: await codeAt(secret, now - STEP) })).status).to.equal(204);
+    const { admin, secret } = await withTwoFactor(now);
+    // withTwoFactor re-authenticated this session; a new session has no mark.
+    const other = await login(admin, { totp_code: await codeAt(secret, now + STEP) });
+    const otherAuth = { Authorization: `Bearer ${other.body.access_token as string}` };
+    const unmarked = await t.http.post('/api/v1/2fa/disable').set(otherAuth).send({});
+    expect(unmarked.status).to.equal(403);
+    expect(unmarked.body).to.deep.equal({ detail: 'Re-authentication required' });
+
+    const passwordOnly = await t.http.post('/api/v1/2fa/reauth').set(otherAuth).send({ password: admin.password });
+    expect(passwordOnly.status, 'with 2FA on, the password alone does not re-authenticate').to.equal(401);
+    expect(passwordOnly.body).to.deep.equal({ detail: 'Invalid credentials' });
+    expect((await t.http.post('/api/v1/2fa/reauth').set(otherAuth).send({ password: admin.password, code: '000000' })).status).to.equal(401);
+    expect((await t.http.post('/api/v1/2fa/disable').set(otherAuth).send({})).status).to.equal(403);
+
+    await reauthenticate(t, otherAuth, admin.password, await codeAt(secret, now - STEP));
+    expect((await t.http.post('/api/v1/2fa/disable').set(otherAuth).send({})).status).to.equal(204);
+    expect((await adminRow(admin.id)).totp_enabled).to.equal(false);
   });
 
   it('when the 2FA routes are used, then each step is audited and no audit entry holds a secret or a code', async () => {
     const now = await earlyInAStep();
     const { admin, auth, secret, backupCodes } = await withTwoFactor(now);
     await login(admin, { totp_code: backupCodes[0] });
-    await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: 'wrong-password-1' });
-    await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password });
+    await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: 'wrong-password-1', code: await codeAt(secret, now - STEP) });
+    await t.http.post('/api/v1/2fa/disable').set(auth).send({ password: admin.password, code: await codeAt(secret, now - STEP) });
 
     const entries = await t.container.cradle.db('audit_logs').where({ entity_id: admin.id }).orderBy('created_at');
     const actions = entries.map((entry: { action: string }) => entry.action);
@@ -216,7 +239,7 @@ describe('two-factor: setup, login with a second factor, backup codes, disable',
   });
 
   it('when the 2FA routes are called without a token, then they answer 401', async () => {
-    for (const path of ['/api/v1/2fa/setup', '/api/v1/2fa/verify', '/api/v1/2fa/validate', '/api/v1/2fa/disable']) {
+    for (const path of ['/api/v1/2fa/reauth', '/api/v1/2fa/setup', '/api/v1/2fa/verify', '/api/v1/2fa/validate', '/api/v1/2fa/disable']) {
       expect((await t.http.post(path).send({ code: '123456' })).status, path).to.equal(401);
     }
     expect((await t.http.get('/api/v1/2fa/status')).status).to.equal(401);

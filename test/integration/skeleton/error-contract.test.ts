@@ -5,6 +5,7 @@ import { ERROR_CATALOG } from '../../../src/http/error-catalog';
 import {
   ConflictError,
   CsrfRejectedError,
+  ReauthRequiredError,
   InternalError,
   InUseError,
   InvalidCredentialsError,
@@ -77,6 +78,7 @@ const CASES: Partial<Record<ErrorCode, Case>> = {
   },
   invalid_credentials: { error: () => new InvalidCredentialsError(INTERNAL), status: 401, detail: 'Invalid credentials' },
   csrf_rejected: { error: () => new CsrfRejectedError(INTERNAL), status: 403, detail: 'Cross-site request refused' },
+  reauth_required: { error: () => new ReauthRequiredError(INTERNAL), status: 403, detail: 'Re-authentication required' },
   permission_denied: { error: () => new PermissionDeniedError(INTERNAL), status: 403, detail: 'Insufficient permissions' },
   not_found: { error: () => new NotFoundError('Plan'), status: 404, detail: 'Plan not found' },
   route_not_found: { error: () => new RouteNotFoundError(INTERNAL), status: 404, detail: 'Not found' },
