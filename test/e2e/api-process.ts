@@ -10,12 +10,13 @@ import { envSchema } from '../../src/config/env.schema';
  * Runs the real API entry point as a child process: the compiled build-test/src/server.js when
  * this file is compiled JS (npm test, under nyc, which follows the child), src/server.ts through
  * tsx otherwise. The child runs in an empty temporary directory so that a developer's `.env` in
- * the repository root never fills in what a test left out on purpose.
+ * the repository root never fills in what a test left out on purpose. `source: true` runs
+ * src/server.ts through tsx in either case (what `tsx src/server.ts` gives a developer).
  */
-export function serverCommand(): { execPath: string; args: string[] } {
+export function serverCommand({ source = false } = {}): { execPath: string; args: string[] } {
   const compiled = path.extname(__filename) === '.js';
-  const entry = path.resolve(__dirname, '../../src', compiled ? 'server.js' : 'server.ts');
-  if (compiled) return { execPath: process.execPath, args: [entry] };
+  if (compiled && !source) return { execPath: process.execPath, args: [path.resolve(__dirname, '../../src/server.js')] };
+  const entry = path.resolve(__dirname, compiled ? '../../../src' : '../../src', 'server.ts');
   // `--import tsx` would resolve tsx from the child's cwd (a temporary directory): name the file.
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   return { execPath: process.execPath, args: ['--import', tsx, entry] };
@@ -31,10 +32,10 @@ export interface ApiProcess {
 }
 
 /** Starts the API with exactly `env` (plus what nyc needs); `files` are written into its working directory first. */
-export function startApiProcess(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): ApiProcess {
+export function startApiProcess(env: NodeJS.ProcessEnv, files: Record<string, string> = {}, options: { source?: boolean } = {}): ApiProcess {
   const cwd = mkdtempSync(path.join(tmpdir(), 'cybervpn-api-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(cwd, name), content);
-  const { execPath, args } = serverCommand();
+  const { execPath, args } = serverCommand(options);
   // Keep what nyc and the OS need (nyc's hooks travel in the environment), never a configuration
   // key of the parent: the child's configuration is exactly `env`.
   const configKeys = new Set(Object.keys((envSchema.describe() as { keys: Record<string, unknown> }).keys));

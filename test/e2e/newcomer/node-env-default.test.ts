@@ -10,8 +10,8 @@ import { COMPILED, COMPILED_ROOT, REPO_ROOT, runNode } from './project-process';
 /**
  * NODE_ENV unset: the compiled entry points (`npm start` = node dist/src/server.js, migrate:dist)
  * take the production rules; TypeScript through tsx (npm run dev, the CLIs) is development.
- * startApiProcess runs the compiled server under npm test and src/server.ts under test:dev, so
- * each run checks the default of what it runs.
+ * The compiled cases need the compiled tree, which exists under npm test only; src/server.ts
+ * through tsx runs in both.
  */
 describe('NODE_ENV left unset (child processes)', function () {
   this.timeout(60_000);
@@ -38,10 +38,9 @@ describe('NODE_ENV left unset (child processes)', function () {
     expect(outcome.stderr).to.include('DATABASE_URL (missing)').and.not.include('embedded PostgreSQL');
   });
 
-  it('when src/server.ts runs through tsx on .env.example values, then it is development and starts', async function () {
-    if (COMPILED) this.skip(); // the TypeScript entry point runs under test:dev
+  it('when src/server.ts runs through tsx on .env.example values, then it is development and starts', async () => {
     const port = await freePort();
-    const api = startApiProcess({ ...example(), PORT: String(port) });
+    const api = startApiProcess({ ...example(), PORT: String(port) }, {}, { source: true });
     try {
       await waitForHealth(port, api);
       expect((await fetch(`http://127.0.0.1:${port}/docs/`)).status, 'docs are on outside production').to.equal(200);
