@@ -38,7 +38,7 @@ export const twoFactorRoutes: readonly RouteDefinition[] = [
     access: 'authenticated',
     reauth: true,
     responses: {
-      200: { description: 'The secret, its otpauth:// URI, and qr_uri: what the QR code encodes (the same URI)', schema: setupResultSchema },
+      200: { description: 'The secret, its otpauth:// URI, and qr_uri: the QR code of that URI as a PNG data URL', schema: setupResultSchema },
       409: { description: 'Two-factor already exists (already enabled)' },
     },
     handler: async (req, res) => {

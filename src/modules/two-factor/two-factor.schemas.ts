@@ -21,7 +21,7 @@ export const disableBody = Joi.object({
 export const setupResultSchema = Joi.object({
   secret: Joi.string(),
   otpauth_uri: Joi.string(),
-  qr_uri: Joi.string().description('What the QR code encodes: the otpauth:// URI (the client renders it)'),
+  qr_uri: Joi.string().description('The QR code of otpauth_uri, a data:image/png;base64 URL to show as an image'),
 });
 export const backupCodesSchema = Joi.object({ backup_codes: Joi.array().items(Joi.string()).length(10) });
 export const validateResultSchema = Joi.object({ valid: Joi.boolean() });

@@ -9,6 +9,7 @@ import type { AdminRecord, AdminRepository } from '../admins/admins.repository';
 import type { AuditService } from '../audit/audit.service';
 import { accountSubject, verdict, type LoginThrottle } from '../auth/login-throttle';
 import { newBackupCodes, spendBackupCode } from './backup-codes';
+import { qrImageDataUrl } from './qr-image';
 import type { Totp } from './totp';
 
 /**
@@ -57,8 +58,8 @@ export class TwoFactorService {
   /**
    * A new secret, pending until verified; a second setup before that replaces the first. The
    * route needs the session's re-authentication mark, so that a stolen access token cannot put
-   * the owner behind a second factor only the thief holds. `qr_uri` is what a QR code should
-   * encode: the otpauth URI itself (the client draws it; no image is made here).
+   * the owner behind a second factor only the thief holds. `qr_uri` is the QR code of the
+   * otpauth URI as a PNG data URL.
    */
   async setup(adminId: string): Promise<{ secret: string; otpauth_uri: string; qr_uri: string }> {
     const { totp, redis, auditService } = this.deps;
@@ -68,7 +69,7 @@ export class TwoFactorService {
     await redis.set(this.pendingKey(admin.id), encryptSecret(secret, this.encryptionKey), 'EX', PENDING_SETUP_TTL_SECONDS);
     await auditService.record({ action: 'two_factor.setup_started', entityType: 'admin', entityId: admin.id });
     const uri = totp.uri(secret, admin.login);
-    return { secret, otpauth_uri: uri, qr_uri: uri };
+    return { secret, otpauth_uri: uri, qr_uri: await qrImageDataUrl(uri) };
   }
 
   /** A code of the pending secret turns 2FA on; answers the backup codes, shown this once. */

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { generate } from 'otplib';
 import supertest from 'supertest';
 import { createAdmin } from '../../support/fixtures';
+import { decodeQrDataUrl } from '../../support/qr';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
 const ORIGIN = 'http://admin.test'; // CORS_ORIGINS of the test environment
@@ -56,7 +57,7 @@ describe('auth: the real admin frontend, call for call', function () {
     expect((await browser.post('/api/v1/2fa/reauth').set(FRONTEND).send({ password: admin.password })).status).to.equal(204);
     const setup = await browser.post('/api/v1/2fa/setup').set(FRONTEND);
     expect(setup.status, JSON.stringify(setup.body)).to.equal(200);
-    expect(setup.body.qr_uri).to.be.a('string').and.match(/^otpauth:\/\/totp\//);
+    expect(decodeQrDataUrl(setup.body.qr_uri)).to.match(/^otpauth:\/\/totp\//);
     const secret = setup.body.secret as string;
     const verify = await browser
       .post('/api/v1/2fa/verify')
