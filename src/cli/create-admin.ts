@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { asValue } from 'awilix';
 import Joi from 'joi';
+import type { Knex } from 'knex';
 import { loadConfigOrExit } from '../config';
 import { buildContainer } from '../container';
 import { AppError } from '../shared/errors';
@@ -107,27 +108,46 @@ function validate(raw: Record<string, unknown>): Input {
 async function createAdmin(input: Input): Promise<string> {
   const devDatabase = await useDevelopmentDatabaseOrExit();
   try {
-    return await createAdminIn(input);
+    return await createAdminIn(input, { developmentDatabase: devDatabase !== undefined });
   } finally {
     await devDatabase?.stop();
   }
 }
 
-async function createAdminIn(input: Input): Promise<string> {
+/**
+ * An account needs the schema. The development database is brought up to date here, so that a
+ * newcomer may run admin:create before ever running dev; any other database is only reported,
+ * because migrating production is a deliberate step (npm run migrate:dist).
+ */
+async function ensureMigrated(db: Knex, { developmentDatabase }: { developmentDatabase: boolean }): Promise<void> {
+  const [, pending] = (await db.migrate.list()) as [unknown[], string[]];
+  if (pending.length === 0) return;
+  if (!developmentDatabase) {
+    throw new UsageError(`The database lacks ${pending.length} migration(s): run npm run migrate (npm run migrate:dist from dist/) first.`);
+  }
+  await db.migrate.latest();
+  console.error(`Migrated the development database (${pending.length} migration(s)).`);
+}
+
+async function createAdminIn(input: Input, where: { developmentDatabase: boolean }): Promise<string> {
   const container = buildContainer(loadConfigOrExit());
-  // The repositories and the audit trail live in request scopes; the command is one "request".
-  const scope = container.createScope();
-  scope.register({ requestContext: asValue({ requestId: `cli-${randomUUID()}`, ip: 'cli', userAgent: 'admin:create' }) });
   try {
-    const { passwordHasher, adminRepository, auditService } = scope.cradle;
-    const passwordHash = await passwordHasher.hash(input.password);
-    return await adminRepository.transaction(async (trx) => {
-      const admin = await adminRepository.create({ login: input.login, email: input.email ?? null, role: input.role, password_hash: passwordHash }, trx);
-      await auditService.record({ action: 'admin.created', adminId: null, entityType: 'admin', entityId: admin.id, newValue: { ...toAdminView(admin), via: 'cli' } }, trx);
-      return admin.id;
-    });
+    await ensureMigrated(container.cradle.db, where);
+    // The repositories and the audit trail live in request scopes; the command is one "request".
+    const scope = container.createScope();
+    scope.register({ requestContext: asValue({ requestId: `cli-${randomUUID()}`, ip: 'cli', userAgent: 'admin:create' }) });
+    try {
+      const { passwordHasher, adminRepository, auditService } = scope.cradle;
+      const passwordHash = await passwordHasher.hash(input.password);
+      return await adminRepository.transaction(async (trx) => {
+        const admin = await adminRepository.create({ login: input.login, email: input.email ?? null, role: input.role, password_hash: passwordHash }, trx);
+        await auditService.record({ action: 'admin.created', adminId: null, entityType: 'admin', entityId: admin.id, newValue: { ...toAdminView(admin), via: 'cli' } }, trx);
+        return admin.id;
+      });
+    } finally {
+      await scope.dispose();
+    }
   } finally {
-    await scope.dispose();
     await container.dispose();
   }
 }

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
+import knex from 'knex';
+import { knexConfig } from '../../../src/infrastructure/db/knex';
+import { dropTestDatabase, TEST_DATABASE_NAME, testDatabaseUrl } from '../../support/database';
 import { testEnv } from '../../support/env';
 import { createAdmin } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
@@ -35,9 +38,9 @@ describe('admins: npm run admin:create', function () {
   });
   beforeEach(() => t.reset());
 
-  function run(args: string[], stdin: string): Promise<Outcome> {
+  function run(args: string[], stdin: string, overrides: Record<string, string> = {}): Promise<Outcome> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd, env: { ...testEnv(), LOG_LEVEL: 'error' }, stdio: 'pipe' });
+      const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd, env: { ...testEnv(overrides), LOG_LEVEL: 'error' }, stdio: 'pipe' });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -116,5 +119,24 @@ describe('admins: npm run admin:create', function () {
     const outcome = await run(['--login', 'piped'], 'Good-pass-123\n');
     expect(outcome.code).to.equal(1);
     expect(outcome.stderr).to.include('--password-stdin');
+  });
+
+  it('when DATABASE_URL names a database without the schema, then it says to migrate and changes nothing', async () => {
+    const name = `${TEST_DATABASE_NAME}_unmigrated`;
+    await dropTestDatabase(name, { andCreate: true });
+    try {
+      const outcome = await run(['--login', 'too_early', '--password-stdin'], 'Passw0rd-early\n', { DATABASE_URL: testDatabaseUrl(name) });
+      expect(outcome.code).to.equal(1);
+      expect(outcome.stderr.trim()).to.match(/^The database lacks \d+ migration\(s\): run npm run migrate/);
+      const db = knex(knexConfig({ url: testDatabaseUrl(name), poolMax: 1 }));
+      try {
+        const [, pending] = (await db.migrate.list()) as [unknown[], string[]];
+        expect(pending.length, 'nothing was migrated behind the operator\'s back').to.be.greaterThan(0);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await dropTestDatabase(name);
+    }
   });
 });

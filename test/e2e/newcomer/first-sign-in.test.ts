@@ -63,6 +63,21 @@ describe('newcomer: from an empty project to a first sign-in, without DATABASE_U
     expect(again.stderr).to.include('embedded PostgreSQL started').and.include('Login already exists');
     expect(await connectionRefused(postgresPort), 'the CLI stopped what it started').to.equal(true);
   });
+
+  it('when admin:create is the very first command of a project, then it creates and migrates the development database and the account', async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'cybervpn-newcomer-first-'));
+    chmodSync(fresh, 0o755);
+    try {
+      const created = await runNode([...tsxArgs('src/cli/create-admin.ts'), '--login', 'day_one', '--password-stdin'], { cwd: fresh, env, stdin: 'Newcomer-pass-1\n' });
+      expect(created.code, created.stderr).to.equal(0);
+      expect(created.stdout.trim()).to.match(/^[0-9a-f-]{36}$/);
+      expect(created.stderr).to.match(/Migrated the development database \(\d+ migration\(s\)\)/);
+      const again = await runNode([...tsxArgs('src/cli/migrate.ts'), 'status'], { cwd: fresh, env });
+      expect(again.stdout).to.include('Pending (0)');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });
 
 /** Polls /health until the API answers: dev has migrated, seeded and started it. */
