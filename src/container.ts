@@ -34,6 +34,9 @@ import { OAuthStateStore } from './modules/oauth/oauth-state.store';
 import { OAuthService } from './modules/oauth/oauth.service';
 import { TelegramLoginVerifier } from './modules/oauth/telegram-login';
 import { systemClock, type Clock } from './shared/clock';
+import { RemnawaveClient } from './integrations/remnawave/remnawave.client';
+import { RemnawaveTransport } from './integrations/remnawave/remnawave.transport';
+import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
 /**
@@ -58,6 +61,10 @@ export interface Cradle {
   githubClient: GitHubClient;
   telegramLoginVerifier: TelegramLoginVerifier;
   oauthStateStore: OAuthStateStore;
+  /** Pool, retry and breaker settings of the panel client; tests may register tighter ones. */
+  remnawaveResilience: RemnawaveResilience;
+  remnawaveTransport: RemnawaveTransport;
+  remnawaveClient: RemnawaveClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -111,6 +118,12 @@ export function buildContainer(config: Config): AppContainer {
     githubClient: asClass(GitHubClient).singleton(),
     telegramLoginVerifier: asClass(TelegramLoginVerifier).singleton(),
     oauthStateStore: asClass(OAuthStateStore).singleton(),
+    // One panel client per process: it owns the keep-alive socket pool and the circuit breaker.
+    remnawaveResilience: asValue(DEFAULT_REMNAWAVE_RESILIENCE),
+    remnawaveTransport: asClass(RemnawaveTransport)
+      .singleton()
+      .disposer((transport) => transport.close()),
+    remnawaveClient: asClass(RemnawaveClient).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),

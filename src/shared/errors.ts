@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'upstream_unavailable'
   | 'upstream_timeout'
+  | 'upstream_rejected'
   | 'service_unavailable'
   | 'internal';
 
@@ -136,6 +137,14 @@ export class UpstreamTimeoutError extends AppError {
   readonly code = 'upstream_timeout';
   constructor(readonly service: string, options?: { cause?: unknown }) {
     super(`${service}: timed out`, options);
+  }
+}
+
+/** An outside service refused what we sent as invalid (its validation): the caller's values, not an outage. */
+export class UpstreamRejectedError extends AppError {
+  readonly code = 'upstream_rejected';
+  constructor(readonly service: string, message: string, options?: { cause?: unknown }) {
+    super(`${service} rejected: ${message}`, options);
   }
 }
 
