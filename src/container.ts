@@ -36,6 +36,7 @@ import { TelegramLoginVerifier } from './modules/oauth/telegram-login';
 import { systemClock, type Clock } from './shared/clock';
 import { RemnawaveClient } from './integrations/remnawave/remnawave.client';
 import { RemnawaveTransport } from './integrations/remnawave/remnawave.transport';
+import { VpnUserService } from './modules/vpn-users/vpn-users.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
@@ -84,6 +85,7 @@ export interface Cradle {
   adminService: AdminService;
   inviteRepository: InviteRepository;
   inviteService: InviteService;
+  vpnUserService: VpnUserService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -143,6 +145,8 @@ export function buildContainer(config: Config): AppContainer {
     adminService: asClass(AdminService).scoped(),
     inviteRepository: asClass(InviteRepository).scoped(),
     inviteService: asClass(InviteService).scoped(),
+    // VPN users: the Remnawave panel's, through the singleton client.
+    vpnUserService: asClass(VpnUserService).scoped(),
   });
   return container;
 }

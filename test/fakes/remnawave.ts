@@ -84,15 +84,24 @@ export class FakeRemnawave {
   readonly token: string;
   readonly requests: PanelRequest[] = [];
   readonly violations: string[] = [];
+  /**
+   * Makes the stream's telegramId/email filters substring matches, as the list's are: the client
+   * must re-check equality rather than trust any panel filter.
+   */
+  looseStreamFilters = false;
   /** TCP connections accepted since start: how many sockets the client opened. */
   socketsOpened = 0;
   /** The most sockets open at the same time. */
   peakOpenSockets = 0;
   private openSockets = 0;
+  /** The most requests being answered at the same time. */
+  peakInFlight = 0;
+  private inFlight = 0;
   private readonly users = new Map<number, StoredUser>();
   private nextId = 1;
   private readonly failures: PanelFailure[] = [];
   private persistentFailure: PanelFailure | undefined;
+  private readonly pathFailures: { path: RegExp; mode: PanelFailure }[] = [];
   private readonly server: Server;
   private readonly hanging = new Set<ServerResponse>();
 
@@ -175,8 +184,14 @@ export class FakeRemnawave {
     this.persistentFailure = mode;
   }
 
+  /** Every request whose path matches fails this way until `heal()` (one user of many, say). */
+  failPath(path: RegExp, mode: PanelFailure): void {
+    this.pathFailures.push({ path, mode });
+  }
+
   heal(): void {
     this.failures.length = 0;
+    this.pathFailures.length = 0;
     this.persistentFailure = undefined;
     this.releaseHanging();
   }
@@ -186,8 +201,10 @@ export class FakeRemnawave {
     this.users.clear();
     this.nextId = 1;
     this.requests.length = 0;
+    this.looseStreamFilters = false;
     this.socketsOpened = 0;
     this.peakOpenSockets = this.openSockets;
+    this.peakInFlight = this.inFlight;
   }
 
   /** Count of requests received for a method and a path pattern. */
@@ -234,6 +251,11 @@ export class FakeRemnawave {
     const url = new URL(req.url ?? '/', 'http://fake');
     // NestJS routes `/api/users/` and `/api/users` alike.
     const path = url.pathname.replace(/(.)\/+$/, '$1');
+    // Our client only calls /api/...; anything else is another process's stray probe at a reused port.
+    if (!path.startsWith('/api/')) {
+      send(res, 404, { message: 'Not Found' });
+      return;
+    }
     let body: unknown;
     if (text) {
       try {
@@ -242,10 +264,15 @@ export class FakeRemnawave {
         this.violation(`${req.method} ${path}: body is not JSON`);
       }
     }
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    res.on('close', () => {
+      this.inFlight -= 1;
+    });
     const request: PanelRequest = { method: req.method ?? '', path, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
     this.requests.push(request);
 
-    const failure = this.failures.shift() ?? this.persistentFailure;
+    const failure = this.pathFailures.find((f) => f.path.test(path))?.mode ?? this.failures.shift() ?? this.persistentFailure;
     if (failure !== undefined && (await this.fail(failure, req, res))) return;
 
     if (!this.checkHeaders(request, res)) return;
@@ -337,8 +364,9 @@ export class FakeRemnawave {
     const query = GetUsersStreamCommand.RequestQuerySchema.safeParse(request.query);
     if (!query.success) return this.invalid(request, res, `query: ${query.error.message}`);
     const { cursor, size, telegramId, email } = query.data;
+    const like = (value: unknown, wanted: unknown) => (this.looseStreamFilters ? String(value ?? '').includes(String(wanted)) : value === wanted);
     const matches = [...this.users.values()]
-      .filter((user) => (telegramId === undefined || user.telegramId === telegramId) && (email === undefined || user.email === email))
+      .filter((user) => (telegramId === undefined || like(user.telegramId, telegramId)) && (email === undefined || like(user.email, email)))
       .filter((user) => cursor === undefined || user.id > cursor);
     const page = matches.slice(0, size);
     const hasMore = matches.length > size;
