@@ -37,6 +37,8 @@ import { systemClock, type Clock } from './shared/clock';
 import { RemnawaveClient } from './integrations/remnawave/remnawave.client';
 import { RemnawaveTransport } from './integrations/remnawave/remnawave.transport';
 import { VpnUserService } from './modules/vpn-users/vpn-users.service';
+import { GeolocationRepository } from './modules/servers/geolocations.repository';
+import { ServerService } from './modules/servers/servers.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
@@ -86,6 +88,8 @@ export interface Cradle {
   inviteRepository: InviteRepository;
   inviteService: InviteService;
   vpnUserService: VpnUserService;
+  geolocationRepository: GeolocationRepository;
+  serverService: ServerService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -147,6 +151,8 @@ export function buildContainer(config: Config): AppContainer {
     inviteService: asClass(InviteService).scoped(),
     // VPN users: the Remnawave panel's, through the singleton client.
     vpnUserService: asClass(VpnUserService).scoped(),
+    geolocationRepository: asClass(GeolocationRepository).scoped(),
+    serverService: asClass(ServerService).scoped(),
   });
   return container;
 }

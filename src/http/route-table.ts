@@ -8,11 +8,12 @@ import { adminRoutes } from '../modules/admins/admins.routes';
 import { inviteRoutes } from '../modules/admins/invites.routes';
 import { auditRoutes } from '../modules/audit/audit.routes';
 import { vpnUserRoutes } from '../modules/vpn-users/vpn-users.routes';
+import { serverRoutes } from '../modules/servers/servers.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes] },
+  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes] },
 ];

@@ -105,6 +105,7 @@ export class InUseError extends AppError {
 export const STATE_CONFLICTS = {
   last_super_admin: 'The last active super_admin cannot be demoted, deactivated or deleted',
   own_account: 'An admin cannot deactivate or delete their own account',
+  no_config_profile: 'The VPN panel has no config profile to give the server',
 } as const;
 
 export class StateConflictError extends AppError {

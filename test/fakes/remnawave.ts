@@ -15,6 +15,7 @@ import {
   RevokeUserSubscriptionCommand,
   UpdateUserCommand,
 } from '@remnawave/backend-contract';
+import { FakePanelInfra } from './remnawave-infra';
 
 /**
  * A local Remnawave 3.4 panel for the endpoints our client uses, held in memory.
@@ -39,7 +40,7 @@ export interface PanelRequest {
   body: unknown;
 }
 
-interface ZodLike {
+export interface ZodLike {
   safeParse(value: unknown): { success: boolean; error?: { message: string } };
 }
 
@@ -102,6 +103,8 @@ export class FakeRemnawave {
   private readonly failures: PanelFailure[] = [];
   private persistentFailure: PanelFailure | undefined;
   private readonly pathFailures: { path: RegExp; mode: PanelFailure }[] = [];
+  /** Nodes, config profiles, hosts and system stats. */
+  readonly infra = new FakePanelInfra(this);
   private readonly server: Server;
   private readonly hanging = new Set<ServerResponse>();
 
@@ -199,6 +202,7 @@ export class FakeRemnawave {
   reset(): void {
     this.heal();
     this.users.clear();
+    this.infra.clear();
     this.nextId = 1;
     this.requests.length = 0;
     this.looseStreamFilters = false;
@@ -240,7 +244,8 @@ export class FakeRemnawave {
   }
 
   /** Checks a value against a contract schema; a mismatch is a violation. */
-  private conforms(what: string, schema: ZodLike, value: unknown): boolean {
+  /** For the route handlers of test/fakes/remnawave-infra.ts too. */
+  conforms(what: string, schema: ZodLike, value: unknown): boolean {
     const result = schema.safeParse(value);
     if (!result.success) this.violation(`${what}: ${result.error?.message ?? 'invalid'}`);
     return result.success;
@@ -342,6 +347,7 @@ export class FakeRemnawave {
       });
     }
     if (method === 'POST' && action) return this.act(request, res, action[1] as string, action[2] as string);
+    if (this.infra.route(request, res)) return;
 
     this.violation(`${method} ${path}: no such endpoint in the contract subset`);
     send(res, 404, { timestamp: new Date().toISOString(), path, message: `Cannot ${method} ${path}` });
@@ -451,23 +457,26 @@ export class FakeRemnawave {
     };
   }
 
-  private reply(res: ServerResponse, request: PanelRequest, status: number, command: { ResponseSchema: ZodLike }, body: unknown): void {
+  /** For the route handlers of test/fakes/remnawave-infra.ts too. */
+  reply(res: ServerResponse, request: PanelRequest, status: number, command: { ResponseSchema: ZodLike }, body: unknown): void {
     this.conforms(`${request.method} ${request.path} reply`, command.ResponseSchema, body);
     send(res, status, body);
   }
 
   /** A request the contract refuses: recorded, and answered like the panel's zod pipe does. */
-  private invalid(request: PanelRequest, res: ServerResponse, message: string): void {
+  /** For the route handlers of test/fakes/remnawave-infra.ts too. */
+  invalid(request: PanelRequest, res: ServerResponse, message: string): void {
     this.violation(`${request.method} ${request.path} ${message}`);
     send(res, 400, { statusCode: 400, message: 'Validation failed', errors: [{ message }] });
   }
 
-  private error(res: ServerResponse, request: PanelRequest, error: { status: number; message: string; errorCode: string }): void {
+  /** For the route handlers of test/fakes/remnawave-infra.ts too. */
+  error(res: ServerResponse, request: PanelRequest, error: { status: number; message: string; errorCode: string }): void {
     send(res, error.status, { timestamp: new Date().toISOString(), path: request.path, message: error.message, errorCode: error.errorCode });
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 

@@ -9,6 +9,21 @@ import {
   type PanelUserStream,
 } from './remnawave.replies';
 import type { RemnawaveTransport } from './remnawave.transport';
+import {
+  panelConfigProfilesSchema,
+  panelHealthSchema,
+  panelHostListSchema,
+  panelHostSchema,
+  panelInboundsSchema,
+  panelNodeListSchema,
+  panelNodeSchema,
+  panelSystemStatsSchema,
+  type PanelConfigProfile,
+  type PanelHost,
+  type PanelInbound,
+  type PanelNode,
+  type PanelSystemStats,
+} from './remnawave-infra.replies';
 
 /**
  * The Remnawave 3.4 REST API as this service uses it (paths, methods and bodies from the panel's
@@ -16,6 +31,36 @@ import type { RemnawaveTransport } from './remnawave.transport';
  * pool and the circuit breaker through its transport.
  */
 const USER = 'VPN user';
+const NODE = 'Server';
+const HOST = 'Host';
+const PANEL = 'VPN panel';
+
+export interface NewPanelNode {
+  name: string;
+  address: string;
+  port?: number;
+  countryCode?: string;
+  configProfile: { activeConfigProfileUuid: string; activeInbounds: string[] };
+}
+
+export interface PanelNodeChanges {
+  name?: string;
+  address?: string;
+  port?: number;
+  countryCode?: string;
+}
+
+export interface PanelHostFields {
+  remark?: string;
+  address?: string;
+  port?: number;
+  sni?: string | null;
+  host?: string | null;
+  path?: string | null;
+  alpn?: string | null;
+  isDisabled?: boolean;
+  inbound?: { configProfileUuid: string; configProfileInboundUuid: string };
+}
 
 export interface NewPanelUser {
   username: string;
@@ -99,5 +144,81 @@ export class RemnawaveClient {
       entity: USER,
       reply: panelUserSchema,
     });
+  }
+
+  // Nodes: the panel calls its servers nodes; listed whole, addressed by uuid.
+  listNodes(): Promise<PanelNode[]> {
+    return this.transport.send({ method: 'GET', path: '/api/nodes', entity: NODE, reply: panelNodeListSchema });
+  }
+
+  getNode(uuid: string): Promise<PanelNode> {
+    return this.transport.send({ method: 'GET', path: `/api/nodes/${uuid}`, entity: NODE, reply: panelNodeSchema });
+  }
+
+  createNode(node: NewPanelNode): Promise<PanelNode> {
+    return this.transport.send({ method: 'POST', path: '/api/nodes', body: node, entity: NODE, reply: panelNodeSchema });
+  }
+
+  updateNode(uuid: string, changes: PanelNodeChanges): Promise<PanelNode> {
+    return this.transport.send({ method: 'PATCH', path: '/api/nodes', body: { uuid, ...changes }, idempotent: true, entity: NODE, reply: panelNodeSchema });
+  }
+
+  deleteNode(uuid: string): Promise<void> {
+    return this.transport.send({ method: 'DELETE', path: `/api/nodes/${uuid}`, entity: NODE });
+  }
+
+  nodeAction(uuid: string, action: 'enable' | 'disable'): Promise<PanelNode> {
+    return this.transport.send({ method: 'POST', path: `/api/nodes/${uuid}/actions/${action}`, idempotent: true, entity: NODE, reply: panelNodeSchema });
+  }
+
+  /** Answers 202: the panel restarts the node in the background. */
+  restartNode(uuid: string): Promise<void> {
+    return this.transport.send({ method: 'POST', path: `/api/nodes/${uuid}/actions/restart`, body: { forceRestart: false }, entity: NODE });
+  }
+
+  async listConfigProfiles(): Promise<PanelConfigProfile[]> {
+    const reply = await this.transport.send<{ configProfiles: PanelConfigProfile[] }>({
+      method: 'GET',
+      path: '/api/config-profiles',
+      entity: PANEL,
+      reply: panelConfigProfilesSchema,
+    });
+    return reply.configProfiles;
+  }
+
+  async listInbounds(): Promise<PanelInbound[]> {
+    const reply = await this.transport.send<{ inbounds: PanelInbound[] }>({ method: 'GET', path: '/api/config-profiles/inbounds', entity: PANEL, reply: panelInboundsSchema });
+    return reply.inbounds;
+  }
+
+  // Hosts: the addresses subscriptions hand out for an inbound.
+  listHosts(): Promise<PanelHost[]> {
+    return this.transport.send({ method: 'GET', path: '/api/hosts', entity: HOST, reply: panelHostListSchema });
+  }
+
+  getHost(uuid: string): Promise<PanelHost> {
+    return this.transport.send({ method: 'GET', path: `/api/hosts/${uuid}`, entity: HOST, reply: panelHostSchema });
+  }
+
+  createHost(host: PanelHostFields & Required<Pick<PanelHostFields, 'remark' | 'address' | 'port' | 'inbound'>>): Promise<PanelHost> {
+    return this.transport.send({ method: 'POST', path: '/api/hosts', body: host, entity: HOST, reply: panelHostSchema });
+  }
+
+  updateHost(uuid: string, changes: PanelHostFields): Promise<PanelHost> {
+    return this.transport.send({ method: 'PATCH', path: '/api/hosts', body: { uuid, ...changes }, idempotent: true, entity: HOST, reply: panelHostSchema });
+  }
+
+  deleteHost(uuid: string): Promise<void> {
+    return this.transport.send({ method: 'DELETE', path: `/api/hosts/${uuid}`, entity: HOST });
+  }
+
+  // System: what monitoring reads.
+  systemStats(): Promise<PanelSystemStats> {
+    return this.transport.send({ method: 'GET', path: '/api/system/stats', entity: PANEL, reply: panelSystemStatsSchema });
+  }
+
+  /** Any valid answer means the panel is up; used by /monitoring/health. */
+  async health(): Promise<void> {
+    await this.transport.send({ method: 'GET', path: '/api/system/health', entity: PANEL, reply: panelHealthSchema });
   }
 }

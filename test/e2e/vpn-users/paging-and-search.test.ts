@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { panelSuite, type PanelSuite } from './setup';
+import { panelSuite, type PanelSuite } from '../../support/panel-suite';
 
 describe('VPN users: paging over a 45-user panel and search exactness', function () {
   this.timeout(30_000);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { PanelFailure } from '../../fakes/remnawave';
 import { expectCleanBody } from '../../integration/skeleton/helpers';
-import { inDays, panelSuite, type PanelSuite } from './setup';
+import { inDays, panelSuite, type PanelSuite } from '../../support/panel-suite';
 
 /** The panel down, slow or talking nonsense: our 502/504 shape, and nothing recorded here. */
 describe('VPN users: panel failures', function () {

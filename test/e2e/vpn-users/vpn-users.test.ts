@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { expectCleanBody } from '../../integration/skeleton/helpers';
-import { inDays, panelSuite, type PanelSuite } from './setup';
+import { inDays, panelSuite, type PanelSuite } from '../../support/panel-suite';
 
 const USER_KEYS = [
   'id', 'short_uuid', 'username', 'status', 'expire_at', 'traffic_limit_bytes', 'used_traffic_bytes',

@@ -1,12 +1,12 @@
 import { asValue } from 'awilix';
-import type { AuditEntry } from '../../../src/modules/audit/audit.repository';
-import type { RemnawaveResilience } from '../../../src/integrations/remnawave/resilience';
-import type { Role } from '../../../src/shared/permissions';
-import type { SignedIn } from '../../support/auth-helpers';
-import { createTestApp, type TestApp } from '../../support/test-app';
-import { FakeRemnawave } from '../../fakes/remnawave';
-import { FAST_RESILIENCE } from '../../integration/remnawave/panel-client';
-import { signedInAdmin } from '../admins/helpers';
+import type { AuditEntry } from '../../src/modules/audit/audit.repository';
+import type { RemnawaveResilience } from '../../src/integrations/remnawave/resilience';
+import type { Role } from '../../src/shared/permissions';
+import type { SignedIn } from './auth-helpers';
+import { createTestApp, type TestApp } from './test-app';
+import { FakeRemnawave } from '../fakes/remnawave';
+import { FAST_RESILIENCE } from '../integration/remnawave/panel-client';
+import { signedInAdmin } from '../e2e/admins/helpers';
 
 /** The real app against a fake panel, with one signed-in admin per role. */
 export interface PanelSuite {
@@ -14,6 +14,7 @@ export interface PanelSuite {
   fake: FakeRemnawave;
   as: Record<Role, SignedIn>;
   vpnAudit(): Promise<AuditEntry[]>;
+  auditOf(entityType: string): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
 
@@ -30,6 +31,7 @@ export async function panelSuite(env: Record<string, string> = {}, resilience: P
     t,
     fake,
     as,
+    auditOf: (entityType) => t.container.cradle.db<AuditEntry>('audit_logs').where({ entity_type: entityType }).orderBy('created_at'),
     vpnAudit: () => t.container.cradle.db<AuditEntry>('audit_logs').where({ entity_type: 'vpn_user' }).orderBy('created_at'),
     close: async () => {
       await t.close();
