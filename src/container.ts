@@ -39,6 +39,7 @@ import { RemnawaveTransport } from './integrations/remnawave/remnawave.transport
 import { VpnUserService } from './modules/vpn-users/vpn-users.service';
 import { GeolocationRepository } from './modules/servers/geolocations.repository';
 import { ServerService } from './modules/servers/servers.service';
+import { HostService } from './modules/hosts/hosts.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
@@ -90,6 +91,7 @@ export interface Cradle {
   vpnUserService: VpnUserService;
   geolocationRepository: GeolocationRepository;
   serverService: ServerService;
+  hostService: HostService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -153,6 +155,7 @@ export function buildContainer(config: Config): AppContainer {
     vpnUserService: asClass(VpnUserService).scoped(),
     geolocationRepository: asClass(GeolocationRepository).scoped(),
     serverService: asClass(ServerService).scoped(),
+    hostService: asClass(HostService).scoped(),
   });
   return container;
 }

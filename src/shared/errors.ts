@@ -106,6 +106,7 @@ export const STATE_CONFLICTS = {
   last_super_admin: 'The last active super_admin cannot be demoted, deactivated or deleted',
   own_account: 'An admin cannot deactivate or delete their own account',
   no_config_profile: 'The VPN panel has no config profile to give the server',
+  no_inbound: 'The VPN panel has no inbound for the host',
 } as const;
 
 export class StateConflictError extends AppError {

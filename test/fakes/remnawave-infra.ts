@@ -273,6 +273,10 @@ export class FakePanelInfra {
     for (const key of ['remark', 'address', 'port', 'path', 'sni', 'host', 'alpn', 'isDisabled'] as const) {
       if (key in body) (host as unknown as Record<string, unknown>)[key] = body[key] ?? null;
     }
+    if (parsed.data.inbound) {
+      host.configProfileUuid = parsed.data.inbound.configProfileUuid;
+      host.configProfileInboundUuid = parsed.data.inbound.configProfileInboundUuid;
+    }
     this.panel.reply(res, request, 200, UpdateHostCommand, { response: this.hostShape(host) });
   }
 
