@@ -40,6 +40,7 @@ import { VpnUserService } from './modules/vpn-users/vpn-users.service';
 import { GeolocationRepository } from './modules/servers/geolocations.repository';
 import { ServerService } from './modules/servers/servers.service';
 import { HostService } from './modules/hosts/hosts.service';
+import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
@@ -92,6 +93,7 @@ export interface Cradle {
   geolocationRepository: GeolocationRepository;
   serverService: ServerService;
   hostService: HostService;
+  monitoringService: MonitoringService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -156,6 +158,7 @@ export function buildContainer(config: Config): AppContainer {
     geolocationRepository: asClass(GeolocationRepository).scoped(),
     serverService: asClass(ServerService).scoped(),
     hostService: asClass(HostService).scoped(),
+    monitoringService: asClass(MonitoringService).scoped(),
   });
   return container;
 }

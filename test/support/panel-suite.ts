@@ -8,11 +8,11 @@ import { FakeRemnawave } from '../fakes/remnawave';
 import { FAST_RESILIENCE } from '../integration/remnawave/panel-client';
 import { signedInAdmin } from '../e2e/admins/helpers';
 
-/** The real app against a fake panel, with one signed-in admin per role. */
+/** The real app against a fake panel, with one signed-in admin per role (fresh accounts each time). */
 export interface PanelSuite {
   t: TestApp;
   fake: FakeRemnawave;
-  as: Record<Role, SignedIn>;
+  as: Record<Role, SignedIn & { id: string }>;
   vpnAudit(): Promise<AuditEntry[]>;
   auditOf(entityType: string): Promise<AuditEntry[]>;
   close(): Promise<void>;
@@ -23,9 +23,10 @@ export async function panelSuite(env: Record<string, string> = {}, resilience: P
   const t = await createTestApp({ ...fake.env(), OUTBOUND_TIMEOUT: '1s', ...env }, (container) => {
     container.register({ remnawaveResilience: asValue({ ...FAST_RESILIENCE, ...resilience }) });
   });
-  await t.reset();
+  // No t.reset(): two suites may share the database at once (a second one for a dead panel or
+  // Redis), and truncating would sign the first one's admins out.
   const roles: Role[] = ['viewer', 'support', 'operator', 'admin', 'super_admin'];
-  const as = {} as Record<Role, SignedIn>;
+  const as = {} as Record<Role, SignedIn & { id: string }>;
   for (const role of roles) as[role] = await signedInAdmin(t, role);
   return {
     t,

@@ -53,7 +53,7 @@ describe('VPN users: CRUD and actions through the panel', function () {
     expect(stored).to.include({ username: 'new_user-1', trafficLimitBytes: 10_000, telegramId: 123, description: 'trial' });
 
     const [entry] = await s.vpnAudit();
-    expect(entry).to.include({ action: 'vpn_user.created', entity_id: String(res.body.id), admin_id: (await s.t.container.cradle.db('admin_users').where({ role: 'operator' }).first()).id });
+    expect(entry).to.include({ action: 'vpn_user.created', entity_id: String(res.body.id), admin_id: s.as.operator.id });
     expect(JSON.stringify(entry?.new_value)).to.include('new_user-1').and.not.include(stored?.shortUuid as string).and.not.include('subscription_url');
   });
 
