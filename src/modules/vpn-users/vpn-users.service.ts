@@ -55,6 +55,7 @@ const BULK_CONCURRENCY = 5;
 /** Exact lookups stream the panel's matches; more than this many for one email or Telegram id is nonsense. */
 const EXACT_MATCH_CAP = 1000;
 const STREAM_PAGE = 250;
+const USER_ENTITY = 'VPN user';
 
 const isUpstreamFailure = (error: unknown) => error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError;
 
@@ -72,6 +73,14 @@ export class VpnUserService {
     const start = (page.page - 1) * page.page_size;
     const found = await this.remnawaveClient.listUsers(start, page.page_size, filters.username ? { field: 'username', value: filters.username } : undefined);
     return { items: found.users.map(toVpnUser), total: found.total, ...page };
+  }
+
+  /** The VPN user a Telegram account belongs to (the oldest, should the panel hold several). */
+  async findByTelegramId(telegramId: number): Promise<VpnUser> {
+    const page = await this.listExact({ page: 1, page_size: 1 }, { telegram_id: telegramId });
+    const [user] = page.items;
+    if (!user) throw new NotFoundError(USER_ENTITY);
+    return user;
   }
 
   async get(id: number): Promise<VpnUser> {
