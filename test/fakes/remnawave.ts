@@ -30,7 +30,7 @@ import { FakePanelInfra } from './remnawave-infra';
  * found, A019 username exists), validation failures as 400 `{statusCode, message, errors}`.
  * `failNext`/`failAlways` make it fail the ways a real upstream fails.
  */
-export type PanelFailure = 'server_error' | 'hang' | 'reset' | 'garbage' | 'bad_shape' | 'rejected' | { slowMs: number };
+export type PanelFailure = 'server_error' | 'hang' | 'reset' | 'garbage' | 'bad_shape' | 'no_envelope' | 'huge' | 'rejected' | { slowMs: number };
 
 export interface PanelRequest {
   method: string;
@@ -305,6 +305,14 @@ export class FakeRemnawave {
     if (failure === 'rejected') {
       // A rule of the panel's own that our validation does not know (as a newer panel might add).
       send(res, 400, { statusCode: 400, message: 'Validation failed', errors: [{ path: ['expireAt'], message: 'Expiration date cannot be in the past' }] });
+      return true;
+    }
+    if (failure === 'no_envelope') {
+      send(res, 200, { id: 1, username: 'not wrapped in response' });
+      return true;
+    }
+    if (failure === 'huge') {
+      send(res, 200, { response: { padding: 'x'.repeat(5 * 1024 * 1024) } });
       return true;
     }
     if (failure === 'garbage') {

@@ -109,7 +109,7 @@ describe('Remnawave client against the contract-checking fake panel', function (
       }
     });
 
-    for (const mode of ['garbage', 'bad_shape'] as const) {
+    for (const mode of ['garbage', 'bad_shape', 'no_envelope', 'huge'] as const) {
       it(`when the panel answers ${mode}, then the error is UpstreamUnavailableError`, async () => {
         fake.failNext(mode);
         expect(await rejection(client.getUser(1))).to.be.instanceOf(UpstreamUnavailableError);
