@@ -110,7 +110,9 @@ export class RemnawaveTransport {
     try {
       return await this.breaker.execute(() => (idempotent ? this.retryPolicy.execute(() => this.attempt<T>(call)) : this.attempt<T>(call)));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(SERVICE, 'circuit open', { cause: error });
+      // No cause: cockatiel's error says nothing the message does not, and while the breaker is open
+      // every request logs this one (a second stack per line is pure cost at that moment).
+      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(SERVICE, 'circuit open');
       throw error;
     }
   }
