@@ -13,6 +13,16 @@ export default tseslint.config(
     },
   },
   {
+    // @remnawave/backend-contract is AGPL-3.0: a devDependency for the test fake only, never shipped.
+    files: ['src/**', 'workers/**', 'migrations/**', 'seeds/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@remnawave/*'], message: 'AGPL-3.0 contract package: only test/fakes may import it.' }] },
+      ],
+    },
+  },
+  {
     // CLI entry points talk to a human on the terminal.
     files: ['src/cli/**', 'scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },

@@ -38,6 +38,14 @@ import { OAuthService } from './modules/oauth/oauth.service';
 import { LinkedAccountService } from './modules/oauth/linked-accounts.service';
 import { TelegramLoginVerifier } from './modules/oauth/telegram-login';
 import { systemClock, type Clock } from './shared/clock';
+import { RemnawaveClient } from './integrations/remnawave/remnawave.client';
+import { RemnawaveTransport } from './integrations/remnawave/remnawave.transport';
+import { VpnUserService } from './modules/vpn-users/vpn-users.service';
+import { GeolocationRepository } from './modules/servers/geolocations.repository';
+import { ServerService } from './modules/servers/servers.service';
+import { HostService } from './modules/hosts/hosts.service';
+import { MonitoringService } from './modules/monitoring/monitoring.service';
+import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import packageJson from '../package.json';
 
 /**
@@ -63,6 +71,10 @@ export interface Cradle {
   telegramLoginVerifier: TelegramLoginVerifier;
   oauthStateStore: OAuthStateStore;
   reauthMarks: ReauthMarks;
+  /** Pool, retry and breaker settings of the panel client; tests may register tighter ones. */
+  remnawaveResilience: RemnawaveResilience;
+  remnawaveTransport: RemnawaveTransport;
+  remnawaveClient: RemnawaveClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -85,6 +97,11 @@ export interface Cradle {
   adminService: AdminService;
   inviteRepository: InviteRepository;
   inviteService: InviteService;
+  vpnUserService: VpnUserService;
+  geolocationRepository: GeolocationRepository;
+  serverService: ServerService;
+  hostService: HostService;
+  monitoringService: MonitoringService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -120,6 +137,12 @@ export function buildContainer(config: Config): AppContainer {
     telegramLoginVerifier: asClass(TelegramLoginVerifier).singleton(),
     oauthStateStore: asClass(OAuthStateStore).singleton(),
     reauthMarks: asClass(ReauthMarks).singleton(),
+    // One panel client per process: it owns the keep-alive socket pool and the circuit breaker.
+    remnawaveResilience: asValue(DEFAULT_REMNAWAVE_RESILIENCE),
+    remnawaveTransport: asClass(RemnawaveTransport)
+      .singleton()
+      .disposer((transport) => transport.close()),
+    remnawaveClient: asClass(RemnawaveClient).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -142,6 +165,12 @@ export function buildContainer(config: Config): AppContainer {
     adminService: asClass(AdminService).scoped(),
     inviteRepository: asClass(InviteRepository).scoped(),
     inviteService: asClass(InviteService).scoped(),
+    // VPN users: the Remnawave panel's, through the singleton client.
+    vpnUserService: asClass(VpnUserService).scoped(),
+    geolocationRepository: asClass(GeolocationRepository).scoped(),
+    serverService: asClass(ServerService).scoped(),
+    hostService: asClass(HostService).scoped(),
+    monitoringService: asClass(MonitoringService).scoped(),
   });
   return container;
 }

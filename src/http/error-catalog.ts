@@ -51,6 +51,7 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
   rate_limited: { status: 429, detail: fixed('Too many requests'), headers: retryAfter },
   upstream_unavailable: { status: 502, detail: fixed(UPSTREAM) },
   upstream_timeout: { status: 504, detail: fixed(UPSTREAM) },
+  upstream_rejected: { status: 422, detail: fixed('The VPN panel refused these values') },
   service_unavailable: { status: 503, detail: fixed('Service temporarily unavailable'), headers: retryAfter },
   internal: { status: 500, detail: fixed('Internal server error') },
 };

@@ -7,11 +7,16 @@ import { oauthRoutes } from '../modules/oauth/oauth.routes';
 import { adminRoutes } from '../modules/admins/admins.routes';
 import { inviteRoutes } from '../modules/admins/invites.routes';
 import { auditRoutes } from '../modules/audit/audit.routes';
+import { vpnUserRoutes } from '../modules/vpn-users/vpn-users.routes';
+import { serverRoutes } from '../modules/servers/servers.routes';
+import { hostRoutes } from '../modules/hosts/hosts.routes';
+import { monitoringRoutes } from '../modules/monitoring/monitoring.routes';
+import { telegramRoutes } from '../modules/telegram/telegram.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes] },
+  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes] },
 ];

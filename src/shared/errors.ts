@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'upstream_unavailable'
   | 'upstream_timeout'
+  | 'upstream_rejected'
   | 'service_unavailable'
   | 'internal';
 
@@ -122,6 +123,8 @@ export class InUseError extends AppError {
 export const STATE_CONFLICTS = {
   last_super_admin: 'The last active super_admin cannot be demoted, deactivated or deleted',
   own_account: 'An admin cannot deactivate or delete their own account',
+  no_config_profile: 'The VPN panel has no config profile to give the server',
+  no_inbound: 'The VPN panel has no inbound for the host',
 } as const;
 
 export class StateConflictError extends AppError {
@@ -154,6 +157,14 @@ export class UpstreamTimeoutError extends AppError {
   readonly code = 'upstream_timeout';
   constructor(readonly service: string, options?: { cause?: unknown }) {
     super(`${service}: timed out`, options);
+  }
+}
+
+/** An outside service refused what we sent as invalid (its validation): the caller's values, not an outage. */
+export class UpstreamRejectedError extends AppError {
+  readonly code = 'upstream_rejected';
+  constructor(readonly service: string, message: string, options?: { cause?: unknown }) {
+    super(`${service} rejected: ${message}`, options);
   }
 }
 

@@ -23,6 +23,7 @@ import {
   SubscriptionExpiredError,
   UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
+  UpstreamRejectedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type AppError,
@@ -105,6 +106,11 @@ const CASES: Partial<Record<ErrorCode, Case>> = {
     error: () => new UpstreamTimeoutError('CryptoBot', { cause: new Error(INTERNAL) }),
     status: 504,
     detail: 'Upstream service unavailable',
+  },
+  upstream_rejected: {
+    error: () => new UpstreamRejectedError('Remnawave', `HTTP 400 A032 expireAt must be in the future ${INTERNAL}`),
+    status: 422,
+    detail: 'The VPN panel refused these values',
   },
   service_unavailable: {
     error: () => new ServiceUnavailableError('database', 30, { cause: new Error(INTERNAL) }),

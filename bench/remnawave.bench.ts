@@ -1,0 +1,92 @@
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { FakeRemnawave } from '../test/fakes/remnawave';
+import { cleanUp, forkServer, prepareDatabase, secret, serverEnv, signIn, stopServers, type Server } from './support';
+
+/**
+ * Remnawave benchmark (npm run bench:remnawave): `GET /api/v1/users?page_size=20` through the real
+ * API process (bench/auth-server.ts: src/server.ts, NODE_ENV=production) against the same page
+ * straight from the fake panel, in one run, BENCH_CONNECTIONS (50) connections each; then the
+ * panel stopped, the breaker opened by a few calls, and the latency of the 502s it answers.
+ *
+ * Everything shares the same cores: this driver runs autocannon and the fake panel (which checks
+ * every reply against the contract's zod schemas, direct or not), the server is a child process.
+ * Quote the ratios, not the absolute figures. Every 502 is logged with its error at level error by
+ * the server (as in production), which is part of what the open-breaker figure measures. Sockets the server opened to the panel during its
+ * run are counted by the fake (it sees each TCP connection), and must stay within the pool size.
+ *
+ * Knobs: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 2),
+ * BENCH_DEAD_RATE (req/s of the open-breaker run, default 100).
+ */
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+/** DEFAULT_REMNAWAVE_RESILIENCE.poolSize */
+const POOL_SIZE = 32;
+const TARGET_OPEN_BREAKER_P99_MS = 20;
+
+/** 502s once the breaker is open, at a fixed rate: how fast one comes, not how deep a queue of 50 gets. */
+const DEAD_RATE = Number(process.env.BENCH_DEAD_RATE ?? 100);
+
+const run = (url: string, headers: Record<string, string>, duration: number, extra: Partial<autocannon.Options> = {}) =>
+  autocannon({ url, connections: CONNECTIONS, duration, headers, timeout: 30, ...extra });
+
+const failures = (result: autocannon.Result) => result.errors + result.timeouts + result.non2xx;
+
+async function main(): Promise<void> {
+  const fake = await new FakeRemnawave({ token: secret() }).start();
+  for (let i = 0; i < 45; i += 1) fake.seedUser();
+  let server: Server | undefined;
+  await prepareDatabase();
+  try {
+    server = await forkServer(path.join(__dirname, 'auth-server.ts'), [], serverEnv({ LOG_LEVEL: 'warn', ...fake.env() }), 'server');
+    const token = await signIn(server.port);
+    const panelHeaders = { authorization: `Bearer ${fake.token}`, 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'https' };
+    const directUrl = `${fake.url}/api/users?start=0&size=20`;
+    const serviceUrl = `http://127.0.0.1:${server.port}/api/v1/users?page_size=20`;
+    const serviceHeaders = { authorization: `Bearer ${token}` };
+
+    await run(directUrl, panelHeaders, WARMUP);
+    await run(serviceUrl, serviceHeaders, WARMUP);
+    const direct = await run(directUrl, panelHeaders, DURATION);
+    const socketsBefore = fake.socketsOpened;
+    // Let autocannon's sockets of the direct run close, so the fake's peak counts the service's only.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    fake.reset();
+    for (let i = 0; i < 45; i += 1) fake.seedUser();
+    const service = await run(serviceUrl, serviceHeaders, DURATION);
+    const serviceSockets = fake.socketsOpened;
+    const peakSockets = fake.peakOpenSockets;
+
+    await fake.stop();
+    // A few calls open the breaker (5 consecutive failures); from then on 502s come at once.
+    for (let i = 0; i < 10; i += 1) await fetch(serviceUrl, { headers: serviceHeaders });
+    const saturated = await run(serviceUrl, serviceHeaders, DURATION);
+    const dead = await run(serviceUrl, serviceHeaders, DURATION, { connections: 10, overallRate: DEAD_RATE });
+
+    console.log(`direct  panel:   ${direct.requests.average} req/s, p50 ${direct.latency.p50} ms, p99 ${direct.latency.p99} ms, failures ${failures(direct)}`);
+    console.log(`through service: ${service.requests.average} req/s, p50 ${service.latency.p50} ms, p99 ${service.latency.p99} ms, failures ${failures(service)}`);
+    console.log(`panel dead, breaker open, ${CONNECTIONS} connections flat out: ${saturated.requests.average} req/s, p50 ${saturated.latency.p50} ms, p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx} of ${saturated.requests.total}`);
+    console.log(`panel dead, breaker open, ${DEAD_RATE} req/s: p50 ${dead.latency.p50} ms, p99 ${dead.latency.p99} ms, non-2xx ${dead.non2xx} of ${dead.requests.total}`);
+    console.log('');
+    console.log(`| measure | value | target | note |`);
+    console.log(`|---|---|---|---|`);
+    console.log(`| added latency p50 | ${(service.latency.p50 - direct.latency.p50).toFixed(1)} ms | | ${CONNECTIONS} connections, ${DURATION} s each, same run |`);
+    console.log(`| added latency p99 | ${(service.latency.p99 - direct.latency.p99).toFixed(1)} ms | | |`);
+    console.log(`| req/s through the service / direct | ${(service.requests.average / direct.requests.average).toFixed(2)} | | |`);
+    console.log(`| 502 p99 with the breaker open, ${DEAD_RATE} req/s | ${dead.latency.p99} ms | < ${TARGET_OPEN_BREAKER_P99_MS} ms | ${dead.latency.p99 < TARGET_OPEN_BREAKER_P99_MS ? 'met' : 'NOT met'}; flat out over ${CONNECTIONS} connections: ${saturated.requests.average} req/s, p99 ${saturated.latency.p99} ms |`);
+    // The panel closes idle keep-alive sockets after its own timeout, so more may be opened in
+    // total than the pool holds; what the pool bounds is how many are open at once.
+    console.log(`| sockets open to the panel at once (service run) | ${peakSockets} (${serviceSockets} opened in all) | <= ${POOL_SIZE} | ${peakSockets <= POOL_SIZE ? 'met' : 'NOT met'}; the direct run opened ${socketsBefore} |`);
+    if (failures(service) > 0 || failures(direct) > 0) process.exitCode = 1;
+  } finally {
+    if (server) await stopServers([server]);
+    await fake.stop().catch(() => undefined);
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('remnawave bench failed:', error);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
+
+/**
+ * What the admin dashboard shows about the system. Health checks every component at once, each
+ * bounded in time; a new component (the payment queues) is one more entry in `checks()`.
+ */
+export type ComponentStatus = 'up' | 'down';
+export interface ComponentHealth {
+  status: ComponentStatus;
+  latency_ms: number;
+}
+
+export interface HealthReport {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  components: Record<string, ComponentHealth>;
+}
+
+export interface SystemStats {
+  total_users: number;
+  active_users: number;
+  online_users: number;
+  total_servers: number;
+  online_servers: number;
+  total_traffic_bytes: number;
+}
+
+/** Without these this service cannot serve at all; anything else down is degraded. */
+const ESSENTIAL = new Set(['database', 'redis']);
+const CHECK_TIMEOUT_MS = 2000;
+
+async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('health check timed out')), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return { status: 'up', latency_ms: Math.round(performance.now() - started) };
+  } catch {
+    return { status: 'down', latency_ms: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class MonitoringService {
+  private readonly db: Knex;
+  private readonly redis: Redis;
+  private readonly remnawaveClient: RemnawaveClient;
+
+  constructor({ db, redis, remnawaveClient }: { db: Knex; redis: Redis; remnawaveClient: RemnawaveClient }) {
+    this.db = db;
+    this.redis = redis;
+    this.remnawaveClient = remnawaveClient;
+  }
+
+  async health(): Promise<HealthReport> {
+    const entries = Object.entries(this.checks());
+    const results = await Promise.all(entries.map(async ([name, check]) => [name, await timed(check)] as const));
+    const components = Object.fromEntries(results);
+    const down = results.filter(([, health]) => health.status === 'down').map(([name]) => name);
+    const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length > 0 ? 'degraded' : 'healthy';
+    return { status, components };
+  }
+
+  async stats(): Promise<SystemStats> {
+    const [system, nodes] = await Promise.all([this.remnawaveClient.systemStats(), this.remnawaveClient.listNodes()]);
+    return {
+      total_users: system.users.totalUsers,
+      active_users: system.users.statusCounts.ACTIVE ?? 0,
+      online_users: system.onlineStats.onlineNow,
+      total_servers: nodes.length,
+      online_servers: system.nodes.totalOnline,
+      total_traffic_bytes: Number(system.nodes.totalBytesLifetime),
+    };
+  }
+
+  private checks(): Record<string, () => Promise<unknown>> {
+    return {
+      database: () => this.db.raw('select 1'),
+      redis: () => this.redis.ping(),
+      remnawave: () => this.remnawaveClient.health(),
+      // queues: added with the payment workers (BullMQ), as one more entry here.
+    };
+  }
+}
