@@ -6,6 +6,7 @@ import { truncateAllTables } from '../../support/database';
 import { testEnv } from '../../support/env';
 import { createAdmin } from '../../support/fixtures';
 import { deleteKeysWithPrefix } from '../../support/redis-keys';
+import { FakeRemnawave } from '../../fakes/remnawave';
 import { exchangeRaw, sendRaw } from '../../integration/http-edge/raw-http';
 import { brokenFramingFor, requestFor, type AuthMode, type FuzzRequest } from './arbitraries';
 import { operationsOf, type Operation } from './operations';
@@ -14,7 +15,9 @@ import { brokenRule } from './response-rules';
 /**
  * Property-based fuzzing of every operation of our own OpenAPI document, on the real server
  * (real PostgreSQL, Redis, hash pool): bad bodies, parameters, headers and encodings, part of
- * them with a signed-in super_admin's token so authenticated handlers are reached too.
+ * them with a signed-in super_admin's token so authenticated handlers are reached too. The VPN
+ * routes talk to a fake panel that checks every request it gets against the panel's contract (the
+ * root hook fails the run on a violation), so hostile input cannot reach the panel malformed either.
  *
  * FUZZ_RUNS (total requests, default 400, spread evenly over the operations), FUZZ_SEED
  * (default fixed) and FUZZ_REQUEST_TIMEOUT_MS (default 10000: a slower answer counts as a hang).
@@ -34,6 +37,7 @@ interface Credentials {
 describe('fuzz: every documented operation with hostile input', function () {
   this.timeout(120_000 + RUNS * 200);
   let running: RunningServer;
+  let panel: FakeRemnawave;
   let config: Config;
   let operations: Operation[];
   let ownerRow: Record<string, unknown>;
@@ -64,7 +68,8 @@ describe('fuzz: every documented operation with hostile input', function () {
   };
 
   before(async () => {
-    config = loadConfig(testEnv());
+    panel = await new FakeRemnawave().start();
+    config = loadConfig(testEnv(panel.env()));
     running = await startServer(config);
     const { db, redis } = running.container.cradle;
     await truncateAllTables(db);
@@ -82,11 +87,18 @@ describe('fuzz: every documented operation with hostile input', function () {
     expect(plan.status).to.equal(201);
     const sessions = await db('refresh_tokens').select('family_id').limit(1);
     knownIds.push(owner.id, other.id, (plan.json as { id: string }).id, ...sessions.map((s: { family_id: string }) => s.family_id));
+    const vpnUser = panel.seedUser({ username: 'fuzz_vpn_user' });
+    const node = panel.infra.seedNode();
+    const host = panel.infra.seedHost();
+    knownIds.push(String(vpnUser.id), node.uuid, host.uuid);
 
     const document = await sendRaw(running.port, { method: 'GET', path: '/openapi.json' });
     operations = operationsOf(document.json as Parameters<typeof operationsOf>[0]);
   });
-  after(() => running.stop());
+  after(async () => {
+    await running.stop();
+    await panel.stop();
+  });
 
   function authorize(request: FuzzRequest, garbage: string): Record<string, string> {
     const headers = { ...request.headers };
