@@ -134,7 +134,9 @@ export class PasswordHasher {
     try {
       return await this.pool.run(task);
     } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
+      // A full queue, or a task still waiting when shutdown closed the pool: both are "come back
+      // later" (503 + Retry-After), never an internal error.
+      if (error instanceof Error && (/queue is at limit/i.test(error.message) || error.name === 'AbortError')) {
         throw new ServiceUnavailableError('password hashing', 2, { cause: error });
       }
       throw error;

@@ -22,35 +22,44 @@ import { normaliseLogin } from '../admins/admins.repository';
  * settles the reservation from the check's verdict. A burst of parallel guesses therefore gets
  * MAX_FAILURES checks, not one per request. A reservation that is never settled (the process died
  * mid-check) stays counted as a failure until the window ends: fail closed.
+ *
+ * An attempt that finds the budget taken by attempts still being checked (no lock yet) waits for
+ * them, up to MAX_WAIT_MS, instead of being refused: the owner signing in from many tabs or a
+ * script at once is served in turn (each success clears the count), while a burst of wrong guesses
+ * ends in the lock-out and every waiter then gets the 429. Waiters of this process are woken when
+ * an attempt on their subject settles here; those of other processes notice within POLL_MS.
  */
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_SECONDS = 15 * 60;
 const FIRST_COOL_DOWN_SECONDS = 60;
 const LONGEST_COOL_DOWN_SECONDS = 3600;
 const LOCK_MEMORY_SECONDS = 24 * 3600;
+const MAX_WAIT_MS = 30_000;
+const POLL_MS = 250;
 
 /** Redis keys of one subject, in this order in every script: attempts (failures + in flight), level (lock-outs so far), lock. */
 const KEY_KINDS = ['attempts', 'level', 'lock'] as const;
 const LIMITS = [MAX_FAILURES, FAILURE_WINDOW_SECONDS, FIRST_COOL_DOWN_SECONDS, LONGEST_COOL_DOWN_SECONDS, LOCK_MEMORY_SECONDS];
 
-// Answers 0 and takes one attempt on every subject, or answers the seconds to wait and takes none.
-// A full budget without a lock yet (attempts in flight) waits as long as the coming lock would.
+// Answers 0 and takes one attempt on every subject; or, taking none, the seconds a locked subject
+// stays locked; or -1 when no subject is locked but one has its whole budget taken by failures and
+// attempts still being checked: the caller waits for those to settle and asks again.
 const RESERVE = `
-local max, window, first, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local wait = 0
+local max = tonumber(ARGV[1])
+local wait, busy = 0, false
 for i = 1, #KEYS, 3 do
   local ttl = redis.call('TTL', KEYS[i + 2])
   if ttl > 0 then
     wait = math.max(wait, ttl)
   elseif tonumber(redis.call('GET', KEYS[i]) or '0') >= max then
-    local level = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
-    wait = math.max(wait, math.min(first * 2 ^ level, longest))
+    busy = true
   end
 end
-if wait > 0 then return math.floor(wait) end
+if wait > 0 then return wait end
+if busy then return -1 end
 for i = 1, #KEYS, 3 do
   redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], window, 'NX')
+  redis.call('EXPIRE', KEYS[i], tonumber(ARGV[2]), 'NX')
 end
 return 0`;
 
@@ -126,8 +135,7 @@ export class LoginThrottle {
   /** Reserves one attempt on every subject (429 + Retry-After if any is locked), runs `check`, settles by its verdict. */
   async guard<T>(subjects: readonly ThrottleSubject[], check: () => Promise<Verdict<T>>): Promise<T> {
     const keys = subjects.flatMap((subject) => KEY_KINDS.map((kind) => redisKey(this.config, 'throttle', kind, subject)));
-    const wait = Number(await this.redis.eval(RESERVE, keys.length, ...keys, ...LIMITS));
-    if (wait > 0) throw new RateLimitedError(wait);
+    await this.reserve(subjects, keys);
 
     let outcome: Verdict<T>;
     try {
@@ -135,16 +143,61 @@ export class LoginThrottle {
     } catch (error) {
       const unavailable = error instanceof ServiceUnavailableError || asUnavailability(error) !== null;
       // The check's own error is what the client must see; a second failure while settling must not replace it.
-      await this.settle(unavailable ? 'hand_back' : 'fail', keys).catch(() => undefined);
+      await this.settle(unavailable ? 'hand_back' : 'fail', subjects, keys).catch(() => undefined);
       throw error;
     }
-    await this.settle(outcome.settle, keys);
+    await this.settle(outcome.settle, subjects, keys);
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
   }
 
-  private async settle(settle: Verdict<unknown>['settle'], keys: string[]): Promise<void> {
-    if (settle === 'clear') await this.redis.del(...keys);
-    else await this.redis.eval(settle === 'fail' ? FAIL : HAND_BACK, keys.length, ...keys, ...LIMITS);
+  private async reserve(subjects: readonly ThrottleSubject[], keys: string[]): Promise<void> {
+    const giveUpAt = Date.now() + MAX_WAIT_MS;
+    for (;;) {
+      const answer = Number(await this.redis.eval(RESERVE, keys.length, ...keys, ...LIMITS));
+      if (answer === 0) return;
+      if (answer > 0) throw new RateLimitedError(answer);
+      const left = giveUpAt - Date.now();
+      if (left <= 0) throw new RateLimitedError(Math.ceil(POLL_MS / 1000));
+      await this.settledOrTimeout(subjects, Math.min(POLL_MS, left));
+    }
+  }
+
+  private async settle(settle: Verdict<unknown>['settle'], subjects: readonly ThrottleSubject[], keys: string[]): Promise<void> {
+    try {
+      if (settle === 'clear') await this.redis.del(...keys);
+      else await this.redis.eval(settle === 'fail' ? FAIL : HAND_BACK, keys.length, ...keys, ...LIMITS);
+    } finally {
+      // One attempt freed (a clear frees the whole budget): wake that many waiters, oldest first.
+      for (const subject of subjects) this.wake(subject, settle === 'clear' ? MAX_FAILURES : 1);
+    }
+  }
+
+  private readonly waiters = new Map<ThrottleSubject, Array<() => void>>();
+
+  private settledOrTimeout(subjects: readonly ThrottleSubject[], ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const subject of subjects) {
+          const queue = this.waiters.get(subject);
+          const index = queue?.indexOf(done) ?? -1;
+          if (queue && index >= 0) queue.splice(index, 1);
+          if (queue?.length === 0) this.waiters.delete(subject);
+        }
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      for (const subject of subjects) {
+        const queue = this.waiters.get(subject) ?? [];
+        queue.push(done);
+        this.waiters.set(subject, queue);
+      }
+    });
+  }
+
+  private wake(subject: ThrottleSubject, count: number): void {
+    for (const waiter of this.waiters.get(subject)?.slice(0, count) ?? []) waiter();
   }
 }

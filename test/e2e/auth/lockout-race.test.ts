@@ -54,6 +54,12 @@ describe('auth: lock-out under concurrent attempts', function () {
     expect(await t.container.cradle.db('audit_logs').where({ action: 'auth.login_failed' })).to.have.length(10);
   });
 
+  it('when 25 right passwords for one account arrive at once, then every one signs in: attempts beyond the budget wait their turn', async () => {
+    const admin = await createAdmin(t.container);
+    const burst = await Promise.all(Array.from({ length: 25 }, () => login(admin.login, admin.password).then((r) => r)));
+    expect(tally(burst.map((r) => r.status))).to.deep.equal({ 200: 25 });
+  });
+
   it('when many tfa tokens race wrong codes at /2fa/complete, then exactly 10 are checked and the right code after them is refused', async () => {
     const admin = await createAdmin(t.container);
     const secret = generateSecret();

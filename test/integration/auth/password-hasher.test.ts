@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcrypt';
 import { expect } from 'chai';
+import { ServiceUnavailableError } from '../../../src/shared/errors';
 import { createTestApp, type TestApp } from '../../support/test-app';
 
 const SOURCE_ROOT = path.resolve(__dirname, '../../../src');
@@ -35,6 +36,25 @@ describe('password hashing pool', () => {
       const response = await t.http.get('/metrics').set('Authorization', `Bearer ${t.container.cradle.config.metricsToken}`);
       expect(response.text).to.match(/^password_hash_tasks_completed [1-9]\d*$/m);
       expect(response.text).to.match(/^password_hash_queue_size \d+$/m);
+    });
+  });
+
+  describe('when closed with work still queued (shutdown)', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp({ HASH_POOL_THREADS: '1', BCRYPT_COST: '12' });
+    });
+    after(() => t.close());
+
+    it('when the pool closes under queued hashes, then the running one finishes and the queued ones fail as 503-unavailable, not as internal errors', async () => {
+      const hasher = t.container.cradle.passwordHasher;
+      const tasks = Array.from({ length: 4 }, (_, i) => hasher.hash(`queued-pass-${i}`).then((hash) => ({ hash }), (error: unknown) => ({ error })));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the first task is on the thread
+      await hasher.close();
+      const outcomes = await Promise.all(tasks);
+      expect(outcomes[0]).to.have.property('hash').that.matches(/^\$2b\$12\$/);
+      const refused = outcomes.slice(1).map((outcome) => ('error' in outcome ? outcome.error : undefined));
+      for (const error of refused) expect(error).to.be.instanceOf(ServiceUnavailableError);
     });
   });
 
