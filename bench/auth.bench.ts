@@ -1,9 +1,9 @@
-import { execFileSync, fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, getPriority } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { PoolReport } from './auth-server';
+import { ceilingRun as ceilingRunOf, threadTimes, TICKS_PER_SECOND } from './machine';
 import { BCRYPT_COST, BENCH_ADMIN, cleanUp, forkServer, median, ORIGIN, prepareDatabase, serverEnv, signIn, stopServers, type Server } from './support';
 
 /**
@@ -11,7 +11,7 @@ import { BCRYPT_COST, BENCH_ADMIN, cleanUp, forkServer, median, ORIGIN, prepareD
  * it does to everyone else. Three kinds of process on the same cores:
  * - this driver, which runs two autocannon instances (logins, and the /auth/me reader) in-process;
  * - the real API process (bench/auth-server.ts: startServer of src/server.ts, NODE_ENV=production,
- *   BCRYPT_COST=12, one niced hash thread per core, rate limits on with limits too large to trip);
+ *   BCRYPT_COST=12, one niced hashing process per core, rate limits on with limits too large to trip);
  * - a bcrypt child (bench/bcrypt-ceiling.ts) with nothing else loaded, run before the server
  *   starts and again once the storm has drained: single-thread verifications/s at the cost.
  *
@@ -19,7 +19,7 @@ import { BCRYPT_COST, BENCH_ADMIN, cleanUp, forkServer, median, ORIGIN, prepareD
  * connections POSTing correct logins back to back, with the reader at the same rate). Event-loop
  * delay comes from the server's own /metrics (prom-client resets its event-loop histogram on each
  * scrape, so a scrape right before a phase and one right after it cover exactly that phase). CPU
- * shares over the storm come from /proc (the server's threads, split by niceness) and the driver's
+ * shares over the storm come from /proc (the server process and its hashing processes) and the driver's
  * process.cpuUsage().
  *
  * Knobs: BENCH_STORM (s, default 30), BENCH_IDLE (s, default 10), BENCH_WARMUP (s, default 3),
@@ -37,6 +37,7 @@ const CEILING_ITERATIONS = Number(process.env.BENCH_CEILING_ITERATIONS ?? 12);
 const HASH_THREADS = Number(process.env.BENCH_HASH_THREADS ?? cpus().length);
 // Each login waits for the ones queued before it (100 / ~11 per second = ~9 s): never time out on that.
 const LOGIN_TIMEOUT_S = 60;
+const ceilingRun = () => ceilingRunOf(CEILING_ITERATIONS);
 
 const TARGET = { loginRatio: 0.85, stormP99Ms: 50, p99VsIdle: 5, eventLoopP99Ms: 20 };
 
@@ -46,24 +47,7 @@ function failures(result: Result): number {
   return result.errors + result.timeouts + result.non2xx;
 }
 
-// ---- bcrypt ceiling ---------------------------------------------------------------------------
-
-function ceilingRun(): Promise<number[]> {
-  const child = fork(path.join(__dirname, 'bcrypt-ceiling.ts'), [String(BCRYPT_COST), String(CEILING_ITERATIONS)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'inherit',
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { durations: number[] }) => resolve(message.durations));
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`bcrypt ceiling child exited with ${code}`));
-    });
-  });
-}
-
 // ---- CPU accounting from /proc ------------------------------------------------------------------
-
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 interface CpuSnapshot {
   at: bigint;
@@ -71,31 +55,11 @@ interface CpuSnapshot {
   machineBusy: number;
   machineSteal: number;
   machineIdle: number;
-  /** The server process, seconds: its threads above its own niceness (the hash workers), and the rest. */
+  /** The server, seconds: its hashing (child processes at +10), and the rest of the API process. */
   serverNiced: number;
   serverOther: number;
   /** This driver (both autocannon instances), seconds. */
   driver: number;
-}
-
-function threadTimes(pid: number): { niced: number; other: number } {
-  const processNice = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-  let niced = 0;
-  let other = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    // Fields after "comm)": state is field 3, utime 14, stime 15, nice 19.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-    if (Number(fields[16]) > processNice) niced += seconds;
-    else other += seconds;
-  }
-  return { niced, other };
 }
 
 function cpuSnapshot(serverPid: number): CpuSnapshot {
@@ -286,7 +250,7 @@ async function main(): Promise<void> {
     );
     const share = (value: number) => `${value.toFixed(2)} (${((100 * value) / cores).toFixed(0)} %)`;
     console.log(
-      `\nCPU over the storm, in cores out of ${cores} (share of the machine): hash threads (nice +10) ${share(cpu.hash)}; ` +
+      `\nCPU over the storm, in cores out of ${cores} (share of the machine): hashing processes (nice +10) ${share(cpu.hash)}; ` +
         `server event loop and other threads ${share(cpu.server)}; driver/autocannon ${share(cpu.driver)}; ` +
         `everything else (PostgreSQL, Redis, other users) ${share(cpu.rest)}; idle ${share(cpu.idle)}; steal ${share(cpu.steal)}`,
     );
