@@ -43,7 +43,7 @@ export function createApp(container: AppContainer, options: CreateAppOptions = {
   app.use(boundedQuery);
   app.use(jsonBody(config.http.bodyLimit));
 
-  const limits = createRateLimits({ config, redis, logger });
+  const limits = createRateLimits({ config, redis, logger, apiKeyVerifier: container.cradle.apiKeyVerifier });
   if (limits.general) app.use(limits.general);
 
   app.use(mountRoutes(options.routeGroups ?? declaredRouteGroups, limits.forRoute));
