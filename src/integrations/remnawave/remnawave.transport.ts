@@ -13,7 +13,7 @@ import {
 } from 'cockatiel';
 import type { Config } from '../../config';
 import type { Logger } from '../../infrastructure/logger';
-import { ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
+import { CircuitOpenError, ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
 import type { RequestContextStore } from '../../shared/request-context';
 import { panelErrorCode } from './remnawave.replies';
 import type { RemnawaveResilience } from './resilience';
@@ -110,9 +110,9 @@ export class RemnawaveTransport {
     try {
       return await this.breaker.execute(() => (idempotent ? this.retryPolicy.execute(() => this.attempt<T>(call)) : this.attempt<T>(call)));
     } catch (error) {
-      // No cause: cockatiel's error says nothing the message does not, and while the breaker is open
-      // every request logs this one (a second stack per line is pure cost at that moment).
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(SERVICE, 'circuit open');
+      // No cause: cockatiel's error says nothing the message does not. The error handler counts
+      // these instead of logging each (the state change itself is logged above).
+      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(SERVICE);
       throw error;
     }
   }
