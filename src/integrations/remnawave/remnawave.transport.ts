@@ -107,6 +107,9 @@ export class RemnawaveTransport {
   /** The panel's `response` member, validated against `call.reply`; undefined for body-less answers. */
   async send<T>(call: PanelCall): Promise<T> {
     const idempotent = call.idempotent ?? call.method === 'GET';
+    // While one probe tests a panel that failed, cockatiel 3 makes every other call await that
+    // probe (up to OUTBOUND_TIMEOUT on a hung panel) and pile up behind it; they fail fast instead.
+    if (this.breaker.state === CircuitState.HalfOpen) throw new CircuitOpenError(SERVICE);
     try {
       return await this.breaker.execute(() => (idempotent ? this.retryPolicy.execute(() => this.attempt<T>(call)) : this.attempt<T>(call)));
     } catch (error) {
