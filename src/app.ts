@@ -43,7 +43,7 @@ export function createApp(container: AppContainer, options: CreateAppOptions = {
   app.use(boundedQuery);
   app.use(jsonBody(config.http.bodyLimit));
 
-  const limits = createRateLimits({ config, redis, logger });
+  const limits = createRateLimits({ config, redis, logger, apiKeyVerifier: container.cradle.apiKeyVerifier });
   if (limits.general) app.use(limits.general);
 
   app.use(mountRoutes(options.routeGroups ?? declaredRouteGroups, limits.forRoute));
@@ -52,6 +52,6 @@ export function createApp(container: AppContainer, options: CreateAppOptions = {
   if (config.http.docsEnabled) app.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '/openapi.json' } }));
 
   app.use(notFoundHandler);
-  app.use(errorHandler({ logger }));
+  app.use(errorHandler({ logger, metrics }));
   return app;
 }

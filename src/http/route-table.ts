@@ -6,6 +6,7 @@ import { twoFactorRoutes } from '../modules/two-factor/two-factor.routes';
 import { oauthRoutes } from '../modules/oauth/oauth.routes';
 import { adminRoutes } from '../modules/admins/admins.routes';
 import { inviteRoutes } from '../modules/admins/invites.routes';
+import { apiKeyRoutes } from '../modules/api-keys/api-keys.routes';
 import { auditRoutes } from '../modules/audit/audit.routes';
 import { vpnUserRoutes } from '../modules/vpn-users/vpn-users.routes';
 import { serverRoutes } from '../modules/servers/servers.routes';
@@ -18,5 +19,5 @@ export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes] },
+  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...apiKeyRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes] },
 ];

@@ -44,6 +44,7 @@ export function createLogger(
     if (context && info.request_id === undefined) {
       info.request_id = context.requestId;
       if (context.adminId) info.admin_id = context.adminId;
+      if (context.apiKeyId) info.service_key_id = context.apiKeyId;
     }
     return info;
   });

@@ -153,6 +153,16 @@ export class UpstreamUnavailableError extends AppError {
   }
 }
 
+/**
+ * The circuit breaker refused the call: the service is known to be down, an expected condition
+ * (the breaker's state change is logged once), so each refusal is counted rather than logged.
+ */
+export class CircuitOpenError extends UpstreamUnavailableError {
+  constructor(service: string) {
+    super(service, 'circuit open');
+  }
+}
+
 export class UpstreamTimeoutError extends AppError {
   readonly code = 'upstream_timeout';
   constructor(readonly service: string, options?: { cause?: unknown }) {

@@ -7,6 +7,8 @@ export interface RequestContext {
   readonly userAgent: string | undefined;
   /** Set by authentication once the caller is known. */
   adminId?: string;
+  /** Set instead of adminId when the caller is a service with an API key. */
+  apiKeyId?: string;
 }
 
 /** Carries the current RequestContext through async calls, so log lines need no plumbing. */

@@ -16,6 +16,8 @@ import {
   GetNodesCommand,
   GetRemnawaveHealthCommand,
   GetStatsCommand,
+  GetStatsNodesUsageCommand,
+  GetNodesMetricsCommand,
   RestartNodeCommand,
   UpdateHostCommand,
   UpdateNodeCommand,
@@ -92,10 +94,23 @@ export class FakePanelInfra {
   readonly profiles: StoredProfile[] = [];
   readonly hosts = new Map<string, StoredHost>();
   stats: PanelStats | undefined;
+  /** Bytes per node per UTC day (YYYY-MM-DD), what nodes usage by range sums. */
+  readonly dailyUsage = new Map<string, Map<string, number>>();
+  /** Inbound upload/download counters per node, what the nodes metrics report. */
+  readonly inboundCounters = new Map<string, { upload: bigint; download: bigint }>();
 
   constructor(private readonly panel: FakeRemnawave) {}
 
+  /** Traffic of a node on a day (the node seeded if need be). */
+  seedUsage(nodeUuid: string, day: string, bytes: number): void {
+    const days = this.dailyUsage.get(nodeUuid) ?? new Map<string, number>();
+    days.set(day, (days.get(day) ?? 0) + bytes);
+    this.dailyUsage.set(nodeUuid, days);
+  }
+
   clear(): void {
+    this.dailyUsage.clear();
+    this.inboundCounters.clear();
     this.nodes.clear();
     this.profiles.length = 0;
     this.hosts.clear();
@@ -197,6 +212,8 @@ export class FakePanelInfra {
         res.writeHead(204).end();
       });
     } else if (method === 'GET' && path === '/api/system/stats') this.systemStats(request, res);
+    else if (method === 'GET' && path === '/api/bandwidth-stats/nodes') this.nodesUsage(request, res);
+    else if (method === 'GET' && path === '/api/system/nodes/metrics') this.nodesMetrics(request, res);
     else if (method === 'GET' && path === '/api/system/health') {
       this.panel.reply(res, request, 200, GetRemnawaveHealthCommand, { response: { runtimeMetrics: [] } });
     } else return false;
@@ -278,6 +295,41 @@ export class FakePanelInfra {
       host.configProfileInboundUuid = parsed.data.inbound.configProfileInboundUuid;
     }
     this.panel.reply(res, request, 200, UpdateHostCommand, { response: this.hostShape(host) });
+  }
+
+  /** Nodes usage by range as 3.4 answers it: a series per node, one value per day, with its total. */
+  private nodesUsage(request: PanelRequest, res: ServerResponse): void {
+    const query = GetStatsNodesUsageCommand.RequestQuerySchema.safeParse(request.query);
+    if (!query.success) return this.panel.invalid(request, res, `query: ${query.error.message}`);
+    const { start, end } = query.data as { start: string; end: string };
+    const days: string[] = [];
+    for (let day = Date.parse(`${start}T00:00:00Z`); day <= Date.parse(`${end}T00:00:00Z`); day += 86_400_000) days.push(new Date(day).toISOString().slice(0, 10));
+    const series = [...this.dailyUsage.entries()].map(([uuid, usage]) => {
+      const node = this.nodes.get(uuid);
+      const data = days.map((day) => usage.get(day) ?? 0);
+      return { uuid, name: node?.name ?? 'node', color: '#3366ff', countryCode: node?.countryCode ?? 'XX', total: data.reduce((a, b) => a + b, 0), data };
+    });
+    this.panel.reply(res, request, 200, GetStatsNodesUsageCommand, {
+      response: {
+        categories: days,
+        sparklineData: days.map((_, i) => series.reduce((sum, node) => sum + (node.data[i] ?? 0), 0)),
+        topNodes: series.map(({ data: _data, ...node }) => node),
+        series,
+      },
+    });
+  }
+
+  private nodesMetrics(request: PanelRequest, res: ServerResponse): void {
+    const nodes = [...this.inboundCounters.entries()].map(([nodeUuid, counters]) => ({
+      nodeUuid,
+      nodeName: this.nodes.get(nodeUuid)?.name ?? 'node',
+      countryEmoji: '🇩🇪',
+      providerName: 'test',
+      usersOnline: 0,
+      inboundsStats: [{ tag: 'VLESS_TCP_1', upload: String(counters.upload), download: String(counters.download) }],
+      outboundsStats: [{ tag: 'DIRECT', upload: String(counters.download), download: String(counters.upload) }],
+    }));
+    this.panel.reply(res, request, 200, GetNodesMetricsCommand, { response: { nodes } });
   }
 
   private systemStats(request: PanelRequest, res: ServerResponse): void {

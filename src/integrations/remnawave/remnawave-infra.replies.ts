@@ -132,3 +132,38 @@ export const panelSystemStatsSchema = Joi.object({
 }).unknown(true);
 
 export const panelHealthSchema = Joi.object({ runtimeMetrics: Joi.array().required() }).unknown(true);
+
+/**
+ * Bandwidth of Remnawave 3.4. `GET /api/bandwidth-stats/nodes/` (nodes usage by date range) is
+ * the only by-period figure, and it is a total per node: no upload/download split. The split
+ * exists only in `GET /api/system/nodes/metrics`: each inbound's upload and download counters
+ * (decimal strings), counted since the node's core started.
+ */
+export interface PanelNodesUsage {
+  series: { uuid: string; total: number }[];
+}
+
+export const panelNodesUsageSchema = Joi.object({
+  series: Joi.array()
+    .items(Joi.object({ uuid: Joi.string().guid().required(), total: Joi.number().min(0).required() }).unknown(true))
+    .required(),
+}).unknown(true);
+
+export interface PanelNodesMetrics {
+  nodes: { nodeUuid: string; inboundsStats: { tag: string; upload: string; download: string }[] }[];
+}
+
+const counter = Joi.string().pattern(/^\d+$/).required();
+
+export const panelNodesMetricsSchema = Joi.object({
+  nodes: Joi.array()
+    .items(
+      Joi.object({
+        nodeUuid: Joi.string().required(),
+        inboundsStats: Joi.array()
+          .items(Joi.object({ tag: Joi.string().required(), upload: counter, download: counter }).unknown(true))
+          .required(),
+      }).unknown(true),
+    )
+    .required(),
+}).unknown(true);

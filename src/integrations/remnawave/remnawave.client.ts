@@ -17,11 +17,15 @@ import {
   panelInboundsSchema,
   panelNodeListSchema,
   panelNodeSchema,
+  panelNodesMetricsSchema,
+  panelNodesUsageSchema,
   panelSystemStatsSchema,
   type PanelConfigProfile,
   type PanelHost,
   type PanelInbound,
   type PanelNode,
+  type PanelNodesMetrics,
+  type PanelNodesUsage,
   type PanelSystemStats,
 } from './remnawave-infra.replies';
 
@@ -34,6 +38,8 @@ const USER = 'VPN user';
 const NODE = 'Server';
 const HOST = 'Host';
 const PANEL = 'VPN panel';
+/** Nodes a usage answer may list: more than any deployment of ours has, so none is left out. */
+const NODES_USAGE_LIMIT = 1000;
 
 export interface NewPanelNode {
   name: string;
@@ -215,6 +221,18 @@ export class RemnawaveClient {
   // System: what monitoring reads.
   systemStats(): Promise<PanelSystemStats> {
     return this.transport.send({ method: 'GET', path: '/api/system/stats', entity: PANEL, reply: panelSystemStatsSchema });
+  }
+
+  /** Traffic per node between two dates (YYYY-MM-DD, inclusive): totals only. */
+  nodesUsage(start: string, end: string): Promise<PanelNodesUsage> {
+    // The contract's path has the trailing slash.
+    const query = { start, end, topNodesLimit: NODES_USAGE_LIMIT };
+    return this.transport.send({ method: 'GET', path: '/api/bandwidth-stats/nodes/', query, entity: PANEL, reply: panelNodesUsageSchema });
+  }
+
+  /** Inbound upload/download counters of every node, since its core started. */
+  nodesMetrics(): Promise<PanelNodesMetrics> {
+    return this.transport.send({ method: 'GET', path: '/api/system/nodes/metrics', entity: PANEL, reply: panelNodesMetricsSchema });
   }
 
   /** Any valid answer means the panel is up; used by /monitoring/health. */

@@ -13,7 +13,7 @@ import {
 } from 'cockatiel';
 import type { Config } from '../../config';
 import type { Logger } from '../../infrastructure/logger';
-import { ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
+import { CircuitOpenError, ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
 import type { RequestContextStore } from '../../shared/request-context';
 import { panelErrorCode } from './remnawave.replies';
 import type { RemnawaveResilience } from './resilience';
@@ -107,12 +107,15 @@ export class RemnawaveTransport {
   /** The panel's `response` member, validated against `call.reply`; undefined for body-less answers. */
   async send<T>(call: PanelCall): Promise<T> {
     const idempotent = call.idempotent ?? call.method === 'GET';
+    // While one probe tests a panel that failed, cockatiel 3 makes every other call await that
+    // probe (up to OUTBOUND_TIMEOUT on a hung panel) and pile up behind it; they fail fast instead.
+    if (this.breaker.state === CircuitState.HalfOpen) throw new CircuitOpenError(SERVICE);
     try {
       return await this.breaker.execute(() => (idempotent ? this.retryPolicy.execute(() => this.attempt<T>(call)) : this.attempt<T>(call)));
     } catch (error) {
-      // No cause: cockatiel's error says nothing the message does not, and while the breaker is open
-      // every request logs this one (a second stack per line is pure cost at that moment).
-      if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(SERVICE, 'circuit open');
+      // No cause: cockatiel's error says nothing the message does not. The error handler counts
+      // these instead of logging each (the state change itself is logged above).
+      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(SERVICE);
       throw error;
     }
   }

@@ -5,6 +5,8 @@ import { offsetOf, type Page, type PageRequest } from '../../shared/pagination';
 export interface AuditEntry {
   id: string;
   admin_id: string | null;
+  /** The API key the change was made with, when a service made it. */
+  api_key_id: string | null;
   action: string;
   entity_type: string | null;
   entity_id: string | null;

@@ -16,6 +16,7 @@ export const auditLogQuery = Joi.object({
 export const auditEntrySchema = Joi.object({
   id: Joi.string().guid(),
   admin_id: Joi.string().guid().allow(null),
+  api_key_id: Joi.string().guid().allow(null).description('The API key of a service that acted (admin_id is then null)'),
   action: Joi.string(),
   entity_type: Joi.string().allow(null),
   entity_id: Joi.string().allow(null),

@@ -30,6 +30,8 @@ export class AuditService {
     await this.auditRepository.insert(
       {
         admin_id: event.adminId === undefined ? (this.requestContext.adminId ?? null) : event.adminId,
+        // A service acting with an API key is the actor of its changes (admin_id stays null).
+        api_key_id: this.requestContext.apiKeyId ?? null,
         action: event.action,
         entity_type: event.entityType ?? null,
         entity_id: event.entityId ?? null,

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import type { RouteDefinition } from '../../http/route-definition';
+import { BANDWIDTH_PERIODS, type BandwidthPeriod } from './bandwidth';
 
 const tags = ['monitoring'];
 const component = Joi.object({ status: Joi.string().valid('up', 'down'), latency_ms: Joi.number().integer() });
@@ -47,6 +48,38 @@ export const monitoringRoutes: readonly RouteDefinition[] = [
     },
     handler: async (req, res) => {
       res.json(await req.container.cradle.monitoringService.stats());
+    },
+  },
+  {
+    method: 'get',
+    path: '/monitoring/bandwidth',
+    summary: 'Traffic over today, the last 7 or the last 30 UTC days, from the VPN panel',
+    description:
+      'bytes_total is what the panel measured over the period (its nodes usage). The panel keeps no ' +
+      'upload/download split by period, so bytes_in (client upload) and bytes_out (download) divide the total ' +
+      'in the proportion of its nodes\' inbound counters: split "estimated"; null with split "unavailable" when ' +
+      'the nodes report no counters.',
+    tags,
+    access: 'view_analytics',
+    request: { query: Joi.object({ period: Joi.string().valid(...BANDWIDTH_PERIODS).default('today') }) },
+    responses: {
+      200: {
+        description: 'Traffic of the period',
+        schema: Joi.object({
+          period: Joi.string().valid(...BANDWIDTH_PERIODS),
+          start: Joi.string().isoDate().description('First UTC day, YYYY-MM-DD'),
+          end: Joi.string().isoDate().description('Last UTC day (today), YYYY-MM-DD'),
+          bytes_total: Joi.number().integer(),
+          bytes_in: Joi.number().integer().allow(null),
+          bytes_out: Joi.number().integer().allow(null),
+          split: Joi.string().valid('estimated', 'unavailable'),
+        }),
+      },
+      502: { description: 'Upstream service unavailable' },
+      504: { description: 'Upstream service unavailable' },
+    },
+    handler: async (req, res) => {
+      res.json(await req.container.cradle.monitoringService.bandwidth((req.query as { period: BandwidthPeriod }).period));
     },
   },
 ];

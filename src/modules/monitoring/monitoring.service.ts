@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
+import { bandwidthOf, periodRange, type Bandwidth, type BandwidthPeriod } from './bandwidth';
 
 /**
  * What the admin dashboard shows about the system. Health checks every component at once, each
@@ -76,6 +77,12 @@ export class MonitoringService {
       online_servers: system.nodes.totalOnline,
       total_traffic_bytes: Number(system.nodes.totalBytesLifetime),
     };
+  }
+
+  async bandwidth(period: BandwidthPeriod): Promise<Bandwidth> {
+    const range = periodRange(period, new Date());
+    const [usage, metrics] = await Promise.all([this.remnawaveClient.nodesUsage(range.start, range.end), this.remnawaveClient.nodesMetrics()]);
+    return bandwidthOf(period, range, usage, metrics);
   }
 
   private checks(): Record<string, () => Promise<unknown>> {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { RouteDefinition } from '../../http/route-definition';
 import Joi from 'joi';
-import { identifyCaller, principalOf, requireRecentReauth } from '../../http/access-guard';
+import { adminOf, identifyCaller, principalOf, requireRecentReauth } from '../../http/access-guard';
 import { ACCESS_COOKIE, clearOAuthLoginNonce, oauthLoginNonceCookie, readCookie, setOAuthLoginNonce } from '../auth/auth.cookies';
 import { randomToken } from '../../shared/secrets';
 import { STATE_TTL_SECONDS } from './oauth-state.store';
@@ -21,7 +21,7 @@ const tags = ['oauth'];
  */
 async function linkingAdmin(req: Request): Promise<string | undefined> {
   if (req.get('authorization') === undefined && readCookie(req, ACCESS_COOKIE) === undefined) return undefined;
-  const principal = await identifyCaller(req);
+  const principal = adminOf(await identifyCaller(req));
   await requireRecentReauth(req, principal);
   return principal.adminId;
 }

@@ -25,7 +25,7 @@ const probeRoutes: RouteDefinition[] = [
       access: permission,
       responses: { 200: { description: 'ok' } },
       handler: (req, res) => {
-        res.json({ admin_id: req.principal?.adminId });
+        res.json({ admin_id: req.principal?.kind === 'admin' ? req.principal.adminId : null });
       },
     }),
   ),

@@ -67,4 +67,32 @@ describe('VPN users: panel failures', function () {
       await dead.close();
     }
   });
+
+  it('with the breaker open, each 502 is counted, not logged with its stack: one warn line per state change, no error line', async () => {
+    // LOG_LEVEL info: what production logs; debug lines would not be seen there.
+    const dead = await panelSuite({ REMNAWAVE_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'info' });
+    try {
+      for (let i = 0; i < 4; i += 1) await dead.t.http.get('/api/v1/users/1').set(dead.as.viewer.bearer);
+      expect(dead.t.container.cradle.remnawaveClient.breakerState).to.equal(1 /* Open */);
+      const refusedSoFar = async () => {
+        const metric = await dead.t.container.cradle.metrics.registry.getSingleMetric('upstream_circuit_open_total')?.get();
+        return metric?.values.find((value) => value.labels.service === 'Remnawave')?.value ?? 0;
+      };
+      const before = await refusedSoFar();
+      dead.t.logs.clear();
+      for (let i = 0; i < 20; i += 1) {
+        const res = await dead.t.http.get('/api/v1/users/1').set(dead.as.viewer.bearer);
+        expect(res.status).to.equal(502);
+        expect(res.body).to.deep.equal({ detail: 'Upstream service unavailable' });
+      }
+      const refused = (await refusedSoFar()) - before;
+      // Error lines remain for real attempts only: the half-open probes (every 200 ms here) that fail.
+      const errors = dead.t.logs.entries.filter((entry) => entry.level === 'error');
+      expect(JSON.stringify(errors)).to.not.include('circuit open');
+      expect(refused + errors.length).to.equal(20);
+      expect(refused).to.be.at.least(10);
+    } finally {
+      await dead.close();
+    }
+  });
 });

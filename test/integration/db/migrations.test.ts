@@ -88,6 +88,7 @@ describe('database migrations', function () {
       'oauth_accounts',
       'notification_queue',
       'server_geolocations',
+      'api_keys',
     ]);
   });
 

@@ -207,6 +207,25 @@ describe('Remnawave client against the contract-checking fake panel', function (
       expect(client.breakerState).to.equal(CircuitState.Open);
     });
 
+    it('while the half-open probe waits on a hung panel, other calls fail at once instead of waiting with it', async () => {
+      fake.failAlways('server_error');
+      for (let i = 0; i < 3; i += 1) await rejection(client.getUser(1));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      fake.failAlways('hang');
+      const probe = rejection(client.getUser(1));
+      expect(client.breakerState).to.equal(CircuitState.HalfOpen);
+      // cockatiel 3 makes every caller await the probe (up to OUTBOUND_TIMEOUT): ours must not.
+      let settled = false;
+      const other = rejection(client.getUser(1)).finally(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled, 'a call during half-open waited for the probe').to.equal(true);
+      expect(await other).to.be.instanceOf(UpstreamUnavailableError);
+      fake.heal();
+      await probe;
+    });
+
     it('when the caller is wrong (404, 409), then the breaker does not count it', async () => {
       for (let i = 0; i < 5; i += 1) await rejection(client.getUser(4040 + i));
       expect(client.breakerState).to.equal(CircuitState.Closed);

@@ -26,7 +26,7 @@ export class FakeAuthenticator implements RequestAuthenticator {
   }
 
   async authenticate(): Promise<Principal> {
-    return { adminId: this.adminId, role: this.role, sessionId: '00000000-0000-4000-8000-0000000000bb', via: 'bearer' };
+    return { kind: 'admin', adminId: this.adminId, role: this.role, sessionId: '00000000-0000-4000-8000-0000000000bb', via: 'bearer' };
   }
 
   register(container: AppContainer): void {

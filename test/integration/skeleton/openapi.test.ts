@@ -19,7 +19,12 @@ interface Operation {
   requestBody?: unknown;
   responses: Record<string, unknown>;
 }
-type Document = { openapi: string; info: { version: string }; paths: Record<string, Record<string, Operation>> };
+type Document = {
+  openapi: string;
+  info: { version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme?: string }> };
+};
 
 /**
  * Every method + path actually mounted on the app: the route layers of the app's router and of
@@ -94,7 +99,7 @@ describe('OpenAPI document', function () {
           continue;
         }
         protectedCount += 1;
-        expect(operation.security, where).to.deep.equal([{ bearerAuth: [] }, { cookieAuth: [] }]);
+        expect(operation.security, where).to.deep.equal([{ bearerAuth: [] }, { cookieAuth: [] }, { apiKeyAuth: [] }]);
         expect(operation.responses, where).to.have.property('401');
         if (route.access === 'authenticated') {
           expect(operation['x-permission'], where).to.equal(undefined);
@@ -105,6 +110,8 @@ describe('OpenAPI document', function () {
       }
     }
     expect(protectedCount).to.be.greaterThan(0);
+    // The second scheme: a service API key (POST /admins/api-keys) as a bearer token.
+    expect(document.components.securitySchemes.apiKeyAuth).to.include({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/api/v1/plans']!.post!['x-permission']).to.equal('manage_plans');
     expect(document.paths['/api/v1/plans']!.get!.security).to.equal(undefined);
   });
