@@ -13,9 +13,7 @@ describe('hosts and inbounds', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await s.t.container.cradle.db('audit_logs').where({ entity_type: 'host' }).del();
+    await s.nextCase('host');
   });
 
   const api = () => s.t.http;

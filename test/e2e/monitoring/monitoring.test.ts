@@ -11,8 +11,7 @@ describe('monitoring', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await s.nextCase();
   });
 
   const health = (suite = s) => suite.t.http.get('/api/v1/monitoring/health').set(suite.as.viewer.bearer);

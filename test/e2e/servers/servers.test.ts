@@ -13,9 +13,7 @@ describe('servers (Remnawave nodes)', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await s.t.container.cradle.db('audit_logs').where({ entity_type: 'server' }).del();
+    await s.nextCase('server');
     await s.t.container.cradle.db('server_geolocations').del();
   });
 

@@ -11,8 +11,7 @@ describe('telegram bot reads', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await s.nextCase();
   });
 
   const get = (path: string) => s.t.http.get(`/api/v1/telegram/users/${path}`).set(s.as.viewer.bearer);

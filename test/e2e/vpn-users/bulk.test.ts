@@ -11,9 +11,7 @@ describe('VPN users: bulk enable/disable', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await s.t.container.cradle.db('audit_logs').where({ entity_type: 'vpn_user' }).del();
+    await s.nextCase('vpn_user');
   });
 
   const bulk = (action: 'enable' | 'disable', ids: unknown) => s.t.http.post(`/api/v1/users/bulk/${action}`).set(s.as.support.bearer).send({ ids });

@@ -13,10 +13,7 @@ describe('VPN users: panel failures', function () {
   });
   after(() => s.close());
   beforeEach(async () => {
-    s.fake.reset();
-    // Let a breaker opened by the previous case half-open again.
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await s.t.container.cradle.db('audit_logs').where({ entity_type: 'vpn_user' }).del();
+    await s.nextCase('vpn_user');
   });
 
   const LEAKS = () => [s.fake.url, s.fake.token, '127.0.0.1', 'db.panel.internal', 'Server error', 'Remnawave', 'undici', 'A001'];
