@@ -52,6 +52,6 @@ export function createApp(container: AppContainer, options: CreateAppOptions = {
   if (config.http.docsEnabled) app.use('/docs', swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '/openapi.json' } }));
 
   app.use(notFoundHandler);
-  app.use(errorHandler({ logger, metrics }));
+  app.use(errorHandler({ logger }));
   return app;
 }

@@ -14,7 +14,6 @@ import {
 import { isDataException } from '../infrastructure/db/pg-errors';
 import { asUnavailability } from '../infrastructure/unavailability';
 import type { Logger } from '../infrastructure/logger';
-import type { Metrics } from '../infrastructure/metrics';
 import { renderError } from './error-catalog';
 import { fromCelebrateError } from './validation';
 
@@ -53,15 +52,15 @@ export function toAppError(error: unknown): AppError {
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new RouteNotFoundError('No route'));
 
-export function errorHandler({ logger, metrics }: { logger: Logger; metrics?: Metrics }): ErrorRequestHandler {
+export function errorHandler({ logger }: { logger: Logger }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const appError = toAppError(error);
     const { status, body, headers } = renderError(appError);
     const original = appError instanceof InternalError ? appError.cause : error;
     if (appError instanceof CircuitOpenError) {
-      // Expected while a service is down (its breaker's state change was logged once): a stack at
-      // error level for each of these 502s would cost more than answering them.
-      metrics?.upstreamCircuitOpen.inc({ service: appError.service });
+      // Expected while a service is down (its breaker's state change was logged once, the refusals
+      // are counted by its client): a stack at error level for each of these 502s would cost more
+      // than answering them.
       logger.debug('request refused: circuit open', { status, service: appError.service, route: res.locals.routeTemplate });
     } else if (status >= 500) {
       logger.error('request failed', { status, error: original, method: req.method, route: res.locals.routeTemplate });

@@ -4,7 +4,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export class Metrics {
   readonly registry = new Registry();
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Requests answered 502 at once because a service's circuit breaker was open. */
+  /** Calls to an outside service refused at once (our 502) because its circuit breaker was open. */
   readonly upstreamCircuitOpen: Counter<'service'>;
 
   constructor() {
@@ -19,7 +19,7 @@ export class Metrics {
     });
     this.upstreamCircuitOpen = new Counter({
       name: 'upstream_circuit_open_total',
-      help: 'Requests refused at once (502) while an outside service\'s circuit breaker was open',
+      help: 'Calls to an outside service refused at once (502) while its circuit breaker was open',
       labelNames: ['service'],
       registers: [this.registry],
     });

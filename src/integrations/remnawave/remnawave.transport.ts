@@ -13,6 +13,7 @@ import {
 } from 'cockatiel';
 import type { Config } from '../../config';
 import type { Logger } from '../../infrastructure/logger';
+import type { Metrics } from '../../infrastructure/metrics';
 import { CircuitOpenError, ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
 import type { RequestContextStore } from '../../shared/request-context';
 import { panelErrorCode } from './remnawave.replies';
@@ -62,18 +63,22 @@ export class RemnawaveTransport {
   private readonly retryPolicy: RetryPolicy;
   private readonly requestContextStore: RequestContextStore;
   private readonly logger: Logger;
+  private readonly metrics: Metrics;
 
   constructor({
     config,
     remnawaveResilience,
     requestContextStore,
     logger,
+    metrics,
   }: {
     config: Config;
     remnawaveResilience: RemnawaveResilience;
     requestContextStore: RequestContextStore;
     logger: Logger;
+    metrics: Metrics;
   }) {
+    this.metrics = metrics;
     this.baseUrl = config.remnawave.url.replace(/\/+$/, '');
     this.token = config.remnawave.token;
     this.timeoutMs = config.outboundTimeoutMs;
@@ -109,15 +114,20 @@ export class RemnawaveTransport {
     const idempotent = call.idempotent ?? call.method === 'GET';
     // While one probe tests a panel that failed, cockatiel 3 makes every other call await that
     // probe (up to OUTBOUND_TIMEOUT on a hung panel) and pile up behind it; they fail fast instead.
-    if (this.breaker.state === CircuitState.HalfOpen) throw new CircuitOpenError(SERVICE);
+    if (this.breaker.state === CircuitState.HalfOpen) throw this.refusedByBreaker();
     try {
       return await this.breaker.execute(() => (idempotent ? this.retryPolicy.execute(() => this.attempt<T>(call)) : this.attempt<T>(call)));
     } catch (error) {
-      // No cause: cockatiel's error says nothing the message does not. The error handler counts
-      // these instead of logging each (the state change itself is logged above).
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(SERVICE);
+      // No cause: cockatiel's error says nothing the message does not.
+      if (error instanceof BrokenCircuitError) throw this.refusedByBreaker();
       throw error;
     }
+  }
+
+  /** Counted here, for every caller (requests and workers alike); the state change itself is logged once. */
+  private refusedByBreaker(): CircuitOpenError {
+    this.metrics.upstreamCircuitOpen.inc({ service: SERVICE });
+    return new CircuitOpenError(SERVICE);
   }
 
   close(): Promise<void> {

@@ -22,6 +22,14 @@ describe('auth: lock-out under concurrent attempts', function () {
 
   const login = (login_or_email: string, password: string) => t.http.post('/api/v1/auth/login').send({ login_or_email, password });
 
+  /** Turns 2FA on for an account with a fresh secret, answered for making codes. */
+  async function turnOnTotp(adminId: string): Promise<string> {
+    const secret = generateSecret();
+    const sealed = encryptSecret(secret, t.container.cradle.config.dataEncryptionKey);
+    await t.container.cradle.db('admin_users').where({ id: adminId }).update({ totp_enabled: true, totp_secret_encrypted: sealed });
+    return secret;
+  }
+
   /** Waits until the subject's ten attempts are all reserved (or already settled into a lock). */
   async function untilBudgetTaken(subject: string): Promise<void> {
     const { redis, config } = t.container.cradle;
@@ -62,11 +70,7 @@ describe('auth: lock-out under concurrent attempts', function () {
 
   it('when many tfa tokens race wrong codes at /2fa/complete, then exactly 10 are checked and the right code after them is refused', async () => {
     const admin = await createAdmin(t.container);
-    const secret = generateSecret();
-    await t.container.cradle
-      .db('admin_users')
-      .where({ id: admin.id })
-      .update({ totp_enabled: true, totp_secret_encrypted: encryptSecret(secret, t.container.cradle.config.dataEncryptionKey) });
+    const secret = await turnOnTotp(admin.id);
     const tokens: string[] = [];
     for (let i = 0; i < 31; i += 1) {
       const step = await login(admin.login, admin.password);
@@ -89,11 +93,7 @@ describe('auth: lock-out under concurrent attempts', function () {
 
   it('when wrong codes race at /2fa/validate and wrong current passwords at change-password, then each gets exactly 10 checks', async () => {
     const admin = await createAdmin(t.container);
-    const secret = generateSecret();
-    await t.container.cradle
-      .db('admin_users')
-      .where({ id: admin.id })
-      .update({ totp_enabled: true, totp_secret_encrypted: encryptSecret(secret, t.container.cradle.config.dataEncryptionKey) });
+    const secret = await turnOnTotp(admin.id);
     const now = Math.floor(Date.now() / 1000);
     const session = await t.http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: admin.password, totp_code: await generate({ secret, epoch: now }) });
     expect(session.status, JSON.stringify(session.body)).to.equal(200);
@@ -153,11 +153,7 @@ describe('auth: lock-out under concurrent attempts', function () {
 
   it('when 2FA is on, then a right password alone neither counts nor clears the code guesses made between its logins', async () => {
     const admin = await createAdmin(t.container);
-    const secret = generateSecret();
-    await t.container.cradle
-      .db('admin_users')
-      .where({ id: admin.id })
-      .update({ totp_enabled: true, totp_secret_encrypted: encryptSecret(secret, t.container.cradle.config.dataEncryptionKey) });
+    const secret = await turnOnTotp(admin.id);
     const wrongCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) - 3600 });
     const tfa = async () => ({ Authorization: `Bearer ${(await login(admin.login, admin.password)).body.tfa_token as string}` });
 
@@ -174,11 +170,7 @@ describe('auth: lock-out under concurrent attempts', function () {
 
   it('when a guarded check is refused before any secret is compared (a spent tfa token), then the attempt is handed back', async () => {
     const admin = await createAdmin(t.container);
-    const secret = generateSecret();
-    await t.container.cradle
-      .db('admin_users')
-      .where({ id: admin.id })
-      .update({ totp_enabled: true, totp_secret_encrypted: encryptSecret(secret, t.container.cradle.config.dataEncryptionKey) });
+    const secret = await turnOnTotp(admin.id);
     const token = (await login(admin.login, admin.password)).body.tfa_token as string;
     const now = Math.floor(Date.now() / 1000);
     const complete = (code: string) => t.http.post('/api/v1/2fa/complete').set('Authorization', `Bearer ${token}`).send({ code });
