@@ -49,6 +49,7 @@ import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integr
 import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
 import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
 import { ApiKeyService } from './modules/api-keys/api-keys.service';
+import { JobQueues } from './infrastructure/queues/job-queues';
 import packageJson from '../package.json';
 
 /**
@@ -81,6 +82,8 @@ export interface Cradle {
   apiKeyRepository: ApiKeyRepository;
   /** One per process: the rate limiter and the authenticator share each request's key lookup. */
   apiKeyVerifier: ApiKeyVerifier;
+  /** BullMQ producers: every queue's jobs are added through this one per process. */
+  jobQueues: JobQueues;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -152,6 +155,9 @@ export function buildContainer(config: Config): AppContainer {
     remnawaveClient: asClass(RemnawaveClient).singleton(),
     apiKeyRepository: asClass(ApiKeyRepository).singleton(),
     apiKeyVerifier: asClass(ApiKeyVerifier).singleton(),
+    jobQueues: asClass(JobQueues)
+      .singleton()
+      .disposer((queues) => queues.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),

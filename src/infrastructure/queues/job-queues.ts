@@ -1,0 +1,51 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config';
+import type { Logger } from '../logger';
+import { queuePrefix, type QueueName } from './queue-names';
+
+/** Kept so an operator can look at recent history; the PostgreSQL record stays the truth. */
+const RETENTION: JobsOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * The producer side of every queue, one per process. It shares the request-path Redis connection,
+ * which fails fast (no offline queue): adding a job while Redis is away throws at once, and the
+ * caller's committed record is what a sweep later re-enqueues.
+ */
+export class JobQueues {
+  private readonly config: Config;
+  private readonly redis: Redis;
+  private readonly logger: Logger;
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor({ config, redis, logger }: { config: Config; redis: Redis; logger: Logger }) {
+    this.config = config;
+    this.redis = redis;
+    this.logger = logger;
+  }
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis, prefix: queuePrefix(this.config) });
+      // An EventEmitter without an 'error' listener would throw; Redis outages are logged by the connection.
+      queue.on('error', (error: Error) => this.logger.debug('queue error', { queue: name, error: error.message }));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Adds a job under a deterministic id: adding the same id again while it exists is a no-op. */
+  async add(name: QueueName, jobName: string, data: Record<string, unknown>, options: JobsOptions & { jobId: string }): Promise<void> {
+    await this.queue(name).add(jobName, data, { ...RETENTION, ...options });
+  }
+
+  /** Closes the queues, not the shared connection (its owner closes it). */
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}
