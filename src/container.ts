@@ -50,6 +50,8 @@ import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
 import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
 import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
+import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
+import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
 import packageJson from '../package.json';
 
 /**
@@ -112,6 +114,8 @@ export interface Cradle {
   hostService: HostService;
   monitoringService: MonitoringService;
   apiKeyService: ApiKeyService;
+  paymentSettlementRepository: PaymentSettlementRepository;
+  paymentSettlementService: PaymentSettlementService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -187,6 +191,9 @@ export function buildContainer(config: Config): AppContainer {
     hostService: asClass(HostService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
     apiKeyService: asClass(ApiKeyService).scoped(),
+    // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
+    paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
+    paymentSettlementService: asClass(PaymentSettlementService).scoped(),
   });
   return container;
 }
