@@ -52,6 +52,11 @@ import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
+import { OutgoingWebhookRepository } from './modules/outgoing-webhooks/outgoing-webhooks.repository';
+import { OutgoingWebhookService } from './modules/outgoing-webhooks/outgoing-webhooks.service';
+import { OutgoingWebhookEvents } from './modules/outgoing-webhooks/outgoing-webhook-events';
+import { OutgoingWebhookDelivery } from './modules/outgoing-webhooks/outgoing-webhook-delivery';
+import { WebhookSender } from './modules/outgoing-webhooks/webhook-sender';
 import packageJson from '../package.json';
 
 /**
@@ -86,6 +91,8 @@ export interface Cradle {
   apiKeyVerifier: ApiKeyVerifier;
   /** BullMQ producers: every queue's jobs are added through this one per process. */
   jobQueues: JobQueues;
+  /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
+  webhookSender: WebhookSender;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -116,6 +123,10 @@ export interface Cradle {
   apiKeyService: ApiKeyService;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
+  outgoingWebhookRepository: OutgoingWebhookRepository;
+  outgoingWebhookService: OutgoingWebhookService;
+  outgoingWebhookEvents: OutgoingWebhookEvents;
+  outgoingWebhookDelivery: OutgoingWebhookDelivery;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -162,6 +173,9 @@ export function buildContainer(config: Config): AppContainer {
     jobQueues: asClass(JobQueues)
       .singleton()
       .disposer((queues) => queues.close()),
+    webhookSender: asClass(WebhookSender)
+      .singleton()
+      .disposer((sender) => sender.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -194,6 +208,11 @@ export function buildContainer(config: Config): AppContainer {
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),
+    // Outgoing webhooks: endpoints (API), events recorded by whoever causes them, deliveries (worker).
+    outgoingWebhookRepository: asClass(OutgoingWebhookRepository).singleton(),
+    outgoingWebhookService: asClass(OutgoingWebhookService).scoped(),
+    outgoingWebhookEvents: asClass(OutgoingWebhookEvents).singleton(),
+    outgoingWebhookDelivery: asClass(OutgoingWebhookDelivery).scoped(),
   });
   return container;
 }

@@ -39,6 +39,15 @@ export interface Config {
     readonly apiUrl: string;
   };
   readonly outboundTimeoutMs: number;
+  readonly outgoingWebhooks: {
+    /** Loopback and private receivers allowed (local development and tests; never production). */
+    readonly allowPrivateTargets: boolean;
+    /** Attempts per delivery, with exponential backoff from backoffMs. */
+    readonly attempts: number;
+    readonly backoffMs: number;
+    /** Deliveries failed for good in a row before the endpoint is disabled. */
+    readonly maxConsecutiveFailures: number;
+  };
   readonly dataEncryptionKey: Buffer;
   readonly metricsToken: string;
 }
@@ -116,6 +125,12 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       apiUrl: str('GITHUB_API_URL'),
     },
     outboundTimeoutMs: seconds(env.OUTBOUND_TIMEOUT) * 1000,
+    outgoingWebhooks: {
+      allowPrivateTargets: Boolean(env.OUTGOING_WEBHOOK_ALLOW_PRIVATE),
+      attempts: Number(env.OUTGOING_WEBHOOK_ATTEMPTS),
+      backoffMs: Number(env.OUTGOING_WEBHOOK_BACKOFF_MS),
+      maxConsecutiveFailures: Number(env.OUTGOING_WEBHOOK_MAX_FAILURES),
+    },
     dataEncryptionKey: Buffer.from(str('DATA_ENCRYPTION_KEY'), 'base64'),
     metricsToken: str('METRICS_TOKEN'),
   });

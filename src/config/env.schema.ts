@@ -81,6 +81,12 @@ export const envSchema = Joi.object({
   GITHUB_API_URL: url(['http', 'https']).default('https://api.github.com'),
   OUTBOUND_TIMEOUT: duration.default('10s'),
 
+  // Outgoing webhooks to the operator's systems: private targets only ever outside production.
+  OUTGOING_WEBHOOK_ALLOW_PRIVATE: bool.default(false).when('NODE_ENV', { is: 'production', then: Joi.valid(false) }),
+  OUTGOING_WEBHOOK_ATTEMPTS: Joi.number().integer().min(1).max(20).default(6),
+  OUTGOING_WEBHOOK_BACKOFF_MS: Joi.number().integer().min(1).max(3_600_000).default(10_000),
+  OUTGOING_WEBHOOK_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(5),
+
   DATA_ENCRYPTION_KEY: encryptionKey.required(),
   METRICS_TOKEN: secret(16).required(),
   DOCS_ENABLED: bool,

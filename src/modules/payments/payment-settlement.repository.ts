@@ -7,6 +7,8 @@ export interface PaymentToSettle {
   external_invoice_id: string | null;
   user_id: string;
   plan_id: string;
+  amount: string;
+  asset: string;
   status: string;
   subscription_days: number;
   /** The absolute expiry computed once; set means "the panel may already carry it". */
@@ -21,6 +23,8 @@ const COLUMNS = [
   'external_invoice_id',
   'user_id',
   'plan_id',
+  'amount',
+  'asset',
   'status',
   'subscription_days',
   'new_expire_at',

@@ -3,6 +3,7 @@ import { asValue } from 'awilix';
 import { randomUUID } from 'node:crypto';
 import type { AppContainer } from '../../../src/container';
 import { jobId } from '../../../src/infrastructure/queues/queue-names';
+import { encryptSecret } from '../../../src/shared/secrets';
 import { FakeRemnawave } from '../../fakes/remnawave';
 import { FAST_RESILIENCE } from '../remnawave/panel-client';
 import { createTestApp, type TestApp } from '../../support/test-app';
@@ -94,6 +95,27 @@ describe('payment settlement', () => {
     expect(Date.parse(fake.user(user.id)!.expireAt) - before).to.equal(30 * DAY_MS);
     expect(fake.count('PATCH', /^\/api\/users$/)).to.equal(1);
     expect(await notificationsOf(id)).to.have.length(1);
+  });
+
+  it('when an operator endpoint subscribes to payment.completed, then one signed delivery is recorded and queued per payment', async () => {
+    const { db, config, jobQueues } = t.container.cradle;
+    const [endpoint] = (await db('outgoing_webhooks')
+      .insert({ url: 'https://billing.example/hook', events: ['payment.completed'], secret_encrypted: encryptSecret('whsec_x', config.dataEncryptionKey) })
+      .returning('id')) as Array<{ id: string }>;
+    const user = fake.seedUser();
+    const { id, invoiceId } = await pendingPayment(user.id);
+
+    await Promise.all([1, 2, 3].map(() => jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })));
+
+    const deliveries = await db('outgoing_webhook_deliveries').where({ endpoint_id: endpoint!.id });
+    expect(deliveries).to.have.length(1);
+    const body = JSON.parse(deliveries[0].body);
+    expect(body.event).to.equal('payment.completed');
+    expect(body.data).to.deep.include({ payment_id: id, user_id: String(user.id), amount: '4.99000000', asset: 'USDT', subscription_days: 30 });
+    const job = await jobQueues.queue('outgoing-webhooks').getJob(`delivery-${deliveries[0].id}`);
+    expect(job?.data).to.deep.equal({ deliveryId: deliveries[0].id });
+    await job?.remove();
+    await db('outgoing_webhooks').del();
   });
 
   it('when two payments of one user are settled at once, then both count', async () => {
