@@ -49,6 +49,10 @@ import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integr
 import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
 import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
 import { ApiKeyService } from './modules/api-keys/api-keys.service';
+import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience } from './integrations/cryptobot/cryptopay.client';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { PaymentService } from './modules/payments/payments.service';
+import { IdempotencyRepository } from './modules/payments/idempotency.repository';
 import packageJson from '../package.json';
 
 /**
@@ -81,6 +85,9 @@ export interface Cradle {
   apiKeyRepository: ApiKeyRepository;
   /** One per process: the rate limiter and the authenticator share each request's key lookup. */
   apiKeyVerifier: ApiKeyVerifier;
+  /** Pool, retry and breaker settings of the Crypto Pay client; tests may register tighter ones. */
+  cryptoPayResilience: CryptoPayResilience;
+  cryptoPayClient: CryptoPayClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -109,6 +116,9 @@ export interface Cradle {
   hostService: HostService;
   monitoringService: MonitoringService;
   apiKeyService: ApiKeyService;
+  paymentRepository: PaymentRepository;
+  paymentService: PaymentService;
+  idempotencyRepository: IdempotencyRepository;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -152,6 +162,11 @@ export function buildContainer(config: Config): AppContainer {
     remnawaveClient: asClass(RemnawaveClient).singleton(),
     apiKeyRepository: asClass(ApiKeyRepository).singleton(),
     apiKeyVerifier: asClass(ApiKeyVerifier).singleton(),
+    // One Crypto Pay client per process, like the panel's: its socket pool and breaker.
+    cryptoPayResilience: asValue(DEFAULT_CRYPTOPAY_RESILIENCE),
+    cryptoPayClient: asClass(CryptoPayClient)
+      .singleton()
+      .disposer((client) => client.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -181,6 +196,10 @@ export function buildContainer(config: Config): AppContainer {
     hostService: asClass(HostService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
     apiKeyService: asClass(ApiKeyService).scoped(),
+    // Payments: invoices through Crypto Pay, the payment rows and the idempotency keys of their requests.
+    paymentRepository: asClass(PaymentRepository).scoped(),
+    paymentService: asClass(PaymentService).scoped(),
+    idempotencyRepository: asClass(IdempotencyRepository).scoped(),
   });
   return container;
 }
