@@ -30,6 +30,7 @@ export async function paymentSuite(env: Record<string, string> = {}): Promise<Pa
     nextCase: async (...entityTypes) => {
       cryptoPay.reset();
       // The fake panel numbers its users from 1 again: payments of earlier cases would match them.
+      await s.t.container.cradle.db('payment_idempotency_keys').del();
       await s.t.container.cradle.db('payments').del();
       await s.nextCase(...entityTypes);
     },
