@@ -89,6 +89,7 @@ describe('database migrations', function () {
       'notification_queue',
       'server_geolocations',
       'api_keys',
+      'payment_idempotency_keys',
     ]);
   });
 
