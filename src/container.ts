@@ -57,6 +57,10 @@ import { OutgoingWebhookService } from './modules/outgoing-webhooks/outgoing-web
 import { OutgoingWebhookEvents } from './modules/outgoing-webhooks/outgoing-webhook-events';
 import { OutgoingWebhookDelivery } from './modules/outgoing-webhooks/outgoing-webhook-delivery';
 import { WebhookSender } from './modules/outgoing-webhooks/webhook-sender';
+import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience } from './integrations/cryptobot/cryptopay.client';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { PaymentService } from './modules/payments/payments.service';
+import { IdempotencyRepository } from './modules/payments/idempotency.repository';
 import packageJson from '../package.json';
 
 /**
@@ -93,6 +97,9 @@ export interface Cradle {
   jobQueues: JobQueues;
   /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
   webhookSender: WebhookSender;
+  /** Pool, retry and breaker settings of the Crypto Pay client; tests may register tighter ones. */
+  cryptoPayResilience: CryptoPayResilience;
+  cryptoPayClient: CryptoPayClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -127,6 +134,9 @@ export interface Cradle {
   outgoingWebhookService: OutgoingWebhookService;
   outgoingWebhookEvents: OutgoingWebhookEvents;
   outgoingWebhookDelivery: OutgoingWebhookDelivery;
+  paymentRepository: PaymentRepository;
+  paymentService: PaymentService;
+  idempotencyRepository: IdempotencyRepository;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -176,6 +186,11 @@ export function buildContainer(config: Config): AppContainer {
     webhookSender: asClass(WebhookSender)
       .singleton()
       .disposer((sender) => sender.close()),
+    // One Crypto Pay client per process, like the panel's: its socket pool and breaker.
+    cryptoPayResilience: asValue(DEFAULT_CRYPTOPAY_RESILIENCE),
+    cryptoPayClient: asClass(CryptoPayClient)
+      .singleton()
+      .disposer((client) => client.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -213,6 +228,10 @@ export function buildContainer(config: Config): AppContainer {
     outgoingWebhookService: asClass(OutgoingWebhookService).scoped(),
     outgoingWebhookEvents: asClass(OutgoingWebhookEvents).singleton(),
     outgoingWebhookDelivery: asClass(OutgoingWebhookDelivery).scoped(),
+    // Payments: invoices through Crypto Pay, the payment rows and the idempotency keys of their requests.
+    paymentRepository: asClass(PaymentRepository).scoped(),
+    paymentService: asClass(PaymentService).scoped(),
+    idempotencyRepository: asClass(IdempotencyRepository).scoped(),
   });
   return container;
 }

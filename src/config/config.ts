@@ -30,7 +30,7 @@ export interface Config {
     readonly authMax: number;
   };
   readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
-  readonly cryptobot: { readonly url: string; readonly token: string };
+  readonly cryptobot: { readonly url: string; readonly token: string; readonly invoiceTtlSeconds: number };
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
   readonly github: {
     readonly clientId: string;
@@ -116,7 +116,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       token: str('REMNAWAVE_TOKEN'),
       webhookSecret: str('REMNAWAVE_WEBHOOK_SECRET'),
     },
-    cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN') },
+    cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN'), invoiceTtlSeconds: seconds(env.CRYPTOBOT_INVOICE_TTL) },
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),

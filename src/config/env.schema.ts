@@ -73,6 +73,8 @@ export const envSchema = Joi.object({
   REMNAWAVE_WEBHOOK_SECRET: secret(32).required(),
   CRYPTOBOT_URL: url(['http', 'https']).default('https://pay.crypt.bot'),
   CRYPTOBOT_TOKEN: Joi.string().required(),
+  // How long an invoice stays payable (Crypto Pay's expires_in: 1 s .. 31 days).
+  CRYPTOBOT_INVOICE_TTL: duration.default('1h'),
   TELEGRAM_BOT_TOKEN: Joi.string().required(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   GITHUB_CLIENT_ID: Joi.string().required(),

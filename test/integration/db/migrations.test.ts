@@ -91,6 +91,7 @@ describe('database migrations', function () {
       'api_keys',
       'outgoing_webhooks',
       'outgoing_webhook_deliveries',
+      'payment_idempotency_keys',
     ]);
   });
 
