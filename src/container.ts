@@ -52,6 +52,7 @@ import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
+import { PaymentReconciliationService } from './modules/payments/payment-reconciliation.service';
 import { OutgoingWebhookRepository } from './modules/outgoing-webhooks/outgoing-webhooks.repository';
 import { OutgoingWebhookService } from './modules/outgoing-webhooks/outgoing-webhooks.service';
 import { OutgoingWebhookEvents } from './modules/outgoing-webhooks/outgoing-webhook-events';
@@ -130,6 +131,7 @@ export interface Cradle {
   apiKeyService: ApiKeyService;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
+  paymentReconciliationService: PaymentReconciliationService;
   outgoingWebhookRepository: OutgoingWebhookRepository;
   outgoingWebhookService: OutgoingWebhookService;
   outgoingWebhookEvents: OutgoingWebhookEvents;
@@ -223,6 +225,7 @@ export function buildContainer(config: Config): AppContainer {
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),
+    paymentReconciliationService: asClass(PaymentReconciliationService).scoped(),
     // Outgoing webhooks: endpoints (API), events recorded by whoever causes them, deliveries (worker).
     outgoingWebhookRepository: asClass(OutgoingWebhookRepository).singleton(),
     outgoingWebhookService: asClass(OutgoingWebhookService).scoped(),

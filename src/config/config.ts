@@ -31,6 +31,7 @@ export interface Config {
   };
   readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
   readonly cryptobot: { readonly url: string; readonly token: string; readonly invoiceTtlSeconds: number };
+  readonly reconciliation: { readonly afterMs: number; readonly intervalMs: number };
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
   readonly github: {
     readonly clientId: string;
@@ -117,6 +118,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       webhookSecret: str('REMNAWAVE_WEBHOOK_SECRET'),
     },
     cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN'), invoiceTtlSeconds: seconds(env.CRYPTOBOT_INVOICE_TTL) },
+    reconciliation: { afterMs: seconds(env.PAYMENT_RECONCILE_AFTER) * 1000, intervalMs: seconds(env.PAYMENT_RECONCILE_INTERVAL) * 1000 },
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),

@@ -75,6 +75,9 @@ export const envSchema = Joi.object({
   CRYPTOBOT_TOKEN: Joi.string().required(),
   // How long an invoice stays payable (Crypto Pay's expires_in: 1 s .. 31 days).
   CRYPTOBOT_INVOICE_TTL: duration.default('1h'),
+  // Payments still pending this long are checked with Crypto Pay, every interval (webhooks get lost).
+  PAYMENT_RECONCILE_AFTER: duration.default('5m'),
+  PAYMENT_RECONCILE_INTERVAL: duration.default('1m'),
   TELEGRAM_BOT_TOKEN: Joi.string().required(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   GITHUB_CLIENT_ID: Joi.string().required(),

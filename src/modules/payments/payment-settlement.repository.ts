@@ -38,6 +38,17 @@ export class PaymentSettlementRepository {
     return db('payments').select(COLUMNS).where({ provider, external_invoice_id: invoiceId }).first();
   }
 
+  /** Gives a payment without a recorded invoice the invoice that names it; never overwrites one. */
+  async claimInvoice(db: Knex, paymentId: string | null, provider: string, invoiceId: string): Promise<PaymentToSettle | undefined> {
+    if (!paymentId) return undefined;
+    const [claimed] = (await db('payments')
+      .where({ id: paymentId, provider })
+      .whereNull('external_invoice_id')
+      .update({ external_invoice_id: invoiceId })
+      .returning(COLUMNS)) as PaymentToSettle[];
+    return claimed;
+  }
+
   findById(db: Knex, id: string): Promise<PaymentToSettle | undefined> {
     return db('payments').select(COLUMNS).where({ id }).first();
   }

@@ -7,12 +7,15 @@ import type { Clock } from '../../shared/clock';
 import type { AuditService } from '../audit/audit.service';
 import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import { templates } from '../notifications/templates';
+import { paymentIdOf } from './payment-payload';
 import type { PaymentSettlementRepository, PaymentToSettle } from './payment-settlement.repository';
 
 export interface PaidInvoice {
   provider: 'cryptobot';
   invoiceId: string;
   paidAt: Date | null;
+  /** The invoice's payload as Crypto Pay gives it back (`payment:<uuid>` for ours). */
+  payload?: string | null;
 }
 
 export type SettlementOutcome = 'completed' | 'already_completed' | 'unknown_invoice';
@@ -79,7 +82,10 @@ export class PaymentSettlementService {
 
   /** The webhook's path: Crypto Pay's update_id is not unique, the invoice is what identifies a payment. */
   async settlePaidInvoice(invoice: PaidInvoice): Promise<SettlementOutcome> {
-    const payment = await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId);
+    const payment =
+      (await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId)) ??
+      // Our row, whose invoice id was never recorded: the payload names it; claim the id for it now.
+      (await this.repository.claimInvoice(this.db, paymentIdOf(invoice.payload), invoice.provider, invoice.invoiceId));
     if (!payment) return 'unknown_invoice';
     return this.settle(payment.id, invoice.paidAt);
   }

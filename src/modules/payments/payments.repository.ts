@@ -117,4 +117,35 @@ export class PaymentRepository {
     ]);
     return { items: items as Payment[], total: Number(counted[0]?.count ?? 0), ...page };
   }
+
+  /** Pending payments with an invoice, made before `before`, oldest first: what reconciliation asks Crypto Pay about. */
+  async pendingWithInvoice(before: Date, limit: number): Promise<Payment[]> {
+    return (await this.db(TABLE)
+      .select(COLUMNS)
+      .where({ status: 'pending', provider: 'cryptobot' })
+      .whereNotNull('external_invoice_id')
+      .where('created_at', '<', before)
+      .orderBy('created_at')
+      .limit(limit)) as Payment[];
+  }
+
+  /** Only a payment still pending expires: one paid meanwhile stays as settlement left it. */
+  async markExpired(id: string): Promise<boolean> {
+    return (await this.db(TABLE).where({ id, status: 'pending' }).update({ status: 'expired' })) > 0;
+  }
+
+  /**
+   * Pending rows that never got their invoice id (the process died during the invoice call) and
+   * are older than any invoice could live: failed, with our reason. Should that invoice exist and be
+   * paid after all, its webhook still finds the row by its payload.
+   */
+  async failUnrecorded(before: Date): Promise<string[]> {
+    const rows = (await this.db(TABLE)
+      .where({ status: 'pending' })
+      .whereNull('external_invoice_id')
+      .where('created_at', '<', before)
+      .update({ status: 'failed', metadata: this.db.raw('metadata || ?::jsonb', [JSON.stringify({ error: 'invoice_not_recorded' })]) })
+      .returning('id')) as Array<{ id: string }>;
+    return rows.map((row) => row.id);
+  }
 }

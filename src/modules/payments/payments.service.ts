@@ -12,6 +12,7 @@ import type { IdempotencyRepository, StoredAnswer } from './idempotency.reposito
 import { runIdempotently, type Answer } from './idempotent-request';
 import { decimalText, invoicePricing } from './invoice-pricing';
 import type { Payment, PaymentFilters, PaymentRepository } from './payments.repository';
+import { paymentPayload } from './payment-payload';
 
 /**
  * Invoices and payment records. An invoice is made in three steps so that no invoice can exist
@@ -19,8 +20,6 @@ import type { Payment, PaymentFilters, PaymentRepository } from './payments.repo
  * its payload (`payment:<uuid>`, what the webhook worker and the reconciliation read back), then the
  * invoice's id and link on the row. A failed invoice call leaves the row `failed`.
  */
-export const PAYMENT_PAYLOAD_PREFIX = 'payment:';
-export const paymentPayload = (paymentId: string): string => `${PAYMENT_PAYLOAD_PREFIX}${paymentId}`;
 
 export interface InvoiceRequest {
   plan_id: string;

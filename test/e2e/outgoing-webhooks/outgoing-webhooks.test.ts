@@ -1,22 +1,17 @@
 import { expect } from 'chai';
-import { asValue } from 'awilix';
 import { randomUUID } from 'node:crypto';
 import type { AppContainer } from '../../../src/container';
 import { DeliveryRetryError } from '../../../src/modules/outgoing-webhooks/outgoing-webhook-delivery';
 import { encryptSecret } from '../../../src/shared/secrets';
 import { reauthenticate, type SignedIn } from '../../support/auth-helpers';
 import { createTestApp, type TestApp } from '../../support/test-app';
+import { jobScope } from '../../support/job-scope';
 import { signedInAdmin } from '../admins/helpers';
 import { Receiver } from './receiver';
 
 const HOOKS = '/api/v1/admin/webhooks';
 
-/** A worker's job scope, as the queue worker gives each delivery job. */
-function deliveryIn(container: AppContainer) {
-  const scope = container.createScope();
-  scope.register({ requestContext: asValue({ requestId: `job-${randomUUID()}`, ip: 'worker', userAgent: undefined }) });
-  return scope.cradle.outgoingWebhookDelivery;
-}
+const deliveryIn = (container: AppContainer) => jobScope(container).outgoingWebhookDelivery;
 
 describe('outgoing webhooks', function () {
   this.timeout(60_000);
