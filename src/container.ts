@@ -50,6 +50,15 @@ import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
 import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
 import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
+import { WebhookLogRepository } from './modules/webhooks/webhook-logs.repository';
+import { WebhookJobs } from './modules/webhooks/webhook-jobs';
+import { WebhookIntakeService } from './modules/webhooks/webhook-intake.service';
+import { WebhookLogService } from './modules/webhooks/webhook-log.service';
+import { WebhookProcessor } from './modules/webhooks/webhook-processor';
+import { WebhookSweep } from './modules/webhooks/webhook-sweep';
+import { RemnawaveEventHandler } from './modules/webhooks/remnawave-events';
+import { NotificationOutbox } from './modules/notifications/notification-outbox';
+import { QueueMonitor } from './infrastructure/queues/queue-monitor';
 import packageJson from '../package.json';
 
 /**
@@ -84,6 +93,10 @@ export interface Cradle {
   apiKeyVerifier: ApiKeyVerifier;
   /** BullMQ producers: every queue's jobs are added through this one per process. */
   jobQueues: JobQueues;
+  /** Adds webhook jobs with the configured retries (intake, retry endpoint, sweep). */
+  webhookJobs: WebhookJobs;
+  /** Queue depths and ages, for /monitoring/health and the /metrics gauges. */
+  queueMonitor: QueueMonitor;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -112,6 +125,14 @@ export interface Cradle {
   hostService: HostService;
   monitoringService: MonitoringService;
   apiKeyService: ApiKeyService;
+  webhookLogRepository: WebhookLogRepository;
+  webhookIntakeService: WebhookIntakeService;
+  webhookLogService: WebhookLogService;
+  /** Worker side: a job's processing and the periodic sweep. */
+  webhookProcessor: WebhookProcessor;
+  webhookSweep: WebhookSweep;
+  remnawaveEventHandler: RemnawaveEventHandler;
+  notificationOutbox: NotificationOutbox;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -158,6 +179,8 @@ export function buildContainer(config: Config): AppContainer {
     jobQueues: asClass(JobQueues)
       .singleton()
       .disposer((queues) => queues.close()),
+    webhookJobs: asClass(WebhookJobs).singleton(),
+    queueMonitor: asClass(QueueMonitor).singleton(),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -187,6 +210,14 @@ export function buildContainer(config: Config): AppContainer {
     hostService: asClass(HostService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
     apiKeyService: asClass(ApiKeyService).scoped(),
+    // Webhooks: intake and the admin log in the API, processing and the sweep in the webhook worker.
+    webhookLogRepository: asClass(WebhookLogRepository).scoped(),
+    webhookIntakeService: asClass(WebhookIntakeService).scoped(),
+    webhookLogService: asClass(WebhookLogService).scoped(),
+    webhookProcessor: asClass(WebhookProcessor).scoped(),
+    webhookSweep: asClass(WebhookSweep).scoped(),
+    remnawaveEventHandler: asClass(RemnawaveEventHandler).scoped(),
+    notificationOutbox: asClass(NotificationOutbox).scoped(),
   });
   return container;
 }
