@@ -40,7 +40,8 @@ export class WebhookLogService {
       oldValue: { status: log.status, attempts: log.attempts },
       newValue: { status: 'queued' },
     });
-    const { signature: _signature, ...listed } = (await this.webhookLogRepository.findById(id))!;
-    return listed;
+    // As queued: the worker may already be on it by the time anyone could read the row again.
+    const { signature: _signature, ...listed } = log;
+    return { ...listed, status: 'queued', error_message: null };
   }
 }
