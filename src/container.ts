@@ -59,6 +59,17 @@ import { WebhookSweep } from './modules/webhooks/webhook-sweep';
 import { RemnawaveEventHandler } from './modules/webhooks/remnawave-events';
 import { NotificationOutbox } from './modules/notifications/notification-outbox';
 import { QueueMonitor } from './infrastructure/queues/queue-monitor';
+import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
+import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
+import { OutgoingWebhookRepository } from './modules/outgoing-webhooks/outgoing-webhooks.repository';
+import { OutgoingWebhookService } from './modules/outgoing-webhooks/outgoing-webhooks.service';
+import { OutgoingWebhookEvents } from './modules/outgoing-webhooks/outgoing-webhook-events';
+import { OutgoingWebhookDelivery } from './modules/outgoing-webhooks/outgoing-webhook-delivery';
+import { WebhookSender } from './modules/outgoing-webhooks/webhook-sender';
+import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience } from './integrations/cryptobot/cryptopay.client';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { PaymentService } from './modules/payments/payments.service';
+import { IdempotencyRepository } from './modules/payments/idempotency.repository';
 import packageJson from '../package.json';
 
 /**
@@ -97,6 +108,11 @@ export interface Cradle {
   webhookJobs: WebhookJobs;
   /** Queue depths and ages, for /monitoring/health and the /metrics gauges. */
   queueMonitor: QueueMonitor;
+  /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
+  webhookSender: WebhookSender;
+  /** Pool, retry and breaker settings of the Crypto Pay client; tests may register tighter ones. */
+  cryptoPayResilience: CryptoPayResilience;
+  cryptoPayClient: CryptoPayClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -133,6 +149,15 @@ export interface Cradle {
   webhookSweep: WebhookSweep;
   remnawaveEventHandler: RemnawaveEventHandler;
   notificationOutbox: NotificationOutbox;
+  paymentSettlementRepository: PaymentSettlementRepository;
+  paymentSettlementService: PaymentSettlementService;
+  outgoingWebhookRepository: OutgoingWebhookRepository;
+  outgoingWebhookService: OutgoingWebhookService;
+  outgoingWebhookEvents: OutgoingWebhookEvents;
+  outgoingWebhookDelivery: OutgoingWebhookDelivery;
+  paymentRepository: PaymentRepository;
+  paymentService: PaymentService;
+  idempotencyRepository: IdempotencyRepository;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -181,6 +206,14 @@ export function buildContainer(config: Config): AppContainer {
       .disposer((queues) => queues.close()),
     webhookJobs: asClass(WebhookJobs).singleton(),
     queueMonitor: asClass(QueueMonitor).singleton(),
+    webhookSender: asClass(WebhookSender)
+      .singleton()
+      .disposer((sender) => sender.close()),
+    // One Crypto Pay client per process, like the panel's: its socket pool and breaker.
+    cryptoPayResilience: asValue(DEFAULT_CRYPTOPAY_RESILIENCE),
+    cryptoPayClient: asClass(CryptoPayClient)
+      .singleton()
+      .disposer((client) => client.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -218,6 +251,18 @@ export function buildContainer(config: Config): AppContainer {
     webhookSweep: asClass(WebhookSweep).scoped(),
     remnawaveEventHandler: asClass(RemnawaveEventHandler).scoped(),
     notificationOutbox: asClass(NotificationOutbox).scoped(),
+    // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
+    paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
+    paymentSettlementService: asClass(PaymentSettlementService).scoped(),
+    // Outgoing webhooks: endpoints (API), events recorded by whoever causes them, deliveries (worker).
+    outgoingWebhookRepository: asClass(OutgoingWebhookRepository).singleton(),
+    outgoingWebhookService: asClass(OutgoingWebhookService).scoped(),
+    outgoingWebhookEvents: asClass(OutgoingWebhookEvents).singleton(),
+    outgoingWebhookDelivery: asClass(OutgoingWebhookDelivery).scoped(),
+    // Payments: invoices through Crypto Pay, the payment rows and the idempotency keys of their requests.
+    paymentRepository: asClass(PaymentRepository).scoped(),
+    paymentService: asClass(PaymentService).scoped(),
+    idempotencyRepository: asClass(IdempotencyRepository).scoped(),
   });
   return container;
 }

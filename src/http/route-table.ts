@@ -14,11 +14,33 @@ import { hostRoutes } from '../modules/hosts/hosts.routes';
 import { monitoringRoutes } from '../modules/monitoring/monitoring.routes';
 import { telegramRoutes } from '../modules/telegram/telegram.routes';
 import { webhookRoutes } from '../modules/webhooks/webhooks.routes';
+import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-webhooks.routes';
+import { paymentRoutes } from '../modules/payments/payments.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...apiKeyRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes, ...webhookRoutes] },
+  {
+    prefix: API_PREFIX,
+    routes: [
+      ...authRoutes,
+      ...twoFactorRoutes,
+      ...oauthRoutes,
+      ...inviteRoutes,
+      ...apiKeyRoutes,
+      ...adminRoutes,
+      ...auditRoutes,
+      ...planRoutes,
+      ...vpnUserRoutes,
+      ...serverRoutes,
+      ...hostRoutes,
+      ...monitoringRoutes,
+      ...telegramRoutes,
+      ...paymentRoutes,
+      ...outgoingWebhookRoutes,
+      ...webhookRoutes,
+    ],
+  },
 ];

@@ -1,9 +1,12 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { ServiceUnavailableError } from '../../shared/errors';
 import type { Logger } from '../logger';
+import { ServiceUnavailableError } from '../../shared/errors';
 import { queuePrefix, type QueueName } from './queue-names';
+
+/** As long as the request-path Redis commands may take (src/infrastructure/redis/redis.ts), and a little more. */
+const ADD_TIMEOUT_MS = 1000;
 
 /** Kept so an operator can look at recent history; the PostgreSQL record stays the truth. */
 const RETENTION: JobsOptions = {
@@ -44,9 +47,23 @@ export class JobQueues {
     return queue;
   }
 
-  /** Adds a job under a deterministic id: adding the same id again while it exists is a no-op. */
+  /**
+   * Adds a job under a deterministic id: adding the same id again while it exists is a no-op.
+   * BullMQ waits for its connection to be ready without a bound, so the wait is bounded here; an
+   * add that completes after giving up only adds the same deterministic job the sweep would.
+   */
   async add(name: QueueName, jobName: string, data: Record<string, unknown>, options: JobsOptions & { jobId: string }): Promise<void> {
-    await this.queue(name).add(jobName, data, { ...RETENTION, ...options });
+    const adding = this.queue(name).add(jobName, data, { ...RETENTION, ...options });
+    adding.catch(() => {}); // its failure is reported through the race below, or no longer matters
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new ServiceUnavailableError('queue')), ADD_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([adding, giveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes the queues, not the shared connection (its owner closes it). */

@@ -1,7 +1,8 @@
 import { toAppError } from '../../http/error-handler';
 import { renderError } from '../../http/error-catalog';
 import type { Logger } from '../../infrastructure/logger';
-import type { RemnawaveEventHandler, WebhookOutcome } from './remnawave-events';
+import type { PaymentSettlementService } from '../payments/payment-settlement.service';
+import { DONE, type RemnawaveEventHandler, type WebhookOutcome } from './remnawave-events';
 import type { WebhookLog, WebhookLogRepository } from './webhook-logs.repository';
 
 /**
@@ -21,11 +22,18 @@ export class WebhookProcessor {
   private readonly logger: Logger;
   private readonly webhookLogRepository: WebhookLogRepository;
   private readonly remnawaveEventHandler: RemnawaveEventHandler;
+  private readonly paymentSettlementService: PaymentSettlementService;
 
-  constructor(deps: { logger: Logger; webhookLogRepository: WebhookLogRepository; remnawaveEventHandler: RemnawaveEventHandler }) {
+  constructor(deps: {
+    logger: Logger;
+    webhookLogRepository: WebhookLogRepository;
+    remnawaveEventHandler: RemnawaveEventHandler;
+    paymentSettlementService: PaymentSettlementService;
+  }) {
     this.logger = deps.logger;
     this.webhookLogRepository = deps.webhookLogRepository;
     this.remnawaveEventHandler = deps.remnawaveEventHandler;
+    this.paymentSettlementService = deps.paymentSettlementService;
   }
 
   /** Throws to have the job retried; on the final attempt the row is left `failed` with a safe message. */
@@ -51,6 +59,18 @@ export class WebhookProcessor {
 
   private apply(log: WebhookLog): Promise<WebhookOutcome> {
     if (log.source === 'remnawave') return this.remnawaveEventHandler.handle(log);
-    return Promise.resolve({ ignored: true, reason: 'Event not handled' });
+    return this.settleInvoice(log);
+  }
+
+  /** Only invoice_paid rows are queued for Crypto Pay; the intake took its invoice id as the dedupe key. */
+  private async settleInvoice(log: WebhookLog): Promise<WebhookOutcome> {
+    const invoice = ((log.payload as { payload?: Record<string, unknown> } | null)?.payload ?? {}) as { paid_at?: unknown };
+    const paidAt = typeof invoice.paid_at === 'string' && !Number.isNaN(Date.parse(invoice.paid_at)) ? new Date(invoice.paid_at) : null;
+    const outcome = await this.paymentSettlementService.settlePaidInvoice({
+      provider: 'cryptobot',
+      invoiceId: log.dedupe_key!,
+      paidAt,
+    });
+    return outcome === 'unknown_invoice' ? { ignored: true, reason: 'Unknown invoice' } : DONE;
   }
 }

@@ -1,0 +1,189 @@
+import type { Knex } from 'knex';
+import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
+import type { JobQueues } from '../../infrastructure/queues/job-queues';
+import { jobId } from '../../infrastructure/queues/queue-names';
+import type { Logger } from '../../infrastructure/logger';
+import type { Clock } from '../../shared/clock';
+import type { AuditService } from '../audit/audit.service';
+import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
+import { templates } from '../notifications/templates';
+import type { PaymentSettlementRepository, PaymentToSettle } from './payment-settlement.repository';
+
+export interface PaidInvoice {
+  provider: 'cryptobot';
+  invoiceId: string;
+  paidAt: Date | null;
+}
+
+export type SettlementOutcome = 'completed' | 'already_completed' | 'unknown_invoice';
+
+const DAY_MS = 86_400_000;
+const LOCK = "select pg_advisory_lock(hashtext('payment-settlement'), hashtext(?))";
+const UNLOCK = "select pg_advisory_unlock(hashtext('payment-settlement'), hashtext(?))";
+
+/** What a settlement queues once it has committed: notifications and outgoing webhook deliveries. */
+interface Effects {
+  notifications: string[];
+  deliveries: string[];
+}
+const collect = (into: Effects, more: Effects) => {
+  into.notifications.push(...more.notifications);
+  into.deliveries.push(...more.deliveries);
+};
+
+/** One committed step on the connection that holds the user's lock. */
+type OnLock = <T>(step: (trx: Knex.Transaction) => Promise<T>) => Promise<T>;
+
+/**
+ * Applies a paid invoice: the subscription is extended exactly once, whatever fails around it.
+ *
+ * The panel cannot join our transaction, so its side is made idempotent: the new absolute expiry is
+ * computed once from max(now, current expiry), committed on the payment, and only then SET in the
+ * panel; a retry finds the stored value and sets the same one, never adds twice. The payment goes
+ * to `completed` with its notification in one transaction afterwards.
+ *
+ * Payments of one VPN user are settled one at a time under an advisory lock on the user id, held
+ * from before the expiry is read until the completion commits, so two payments
+ * at once both count. A payment whose expiry was stored by a worker that then died is finished
+ * first by whoever holds the lock next: computing a new expiry over it would lose its days.
+ */
+export class PaymentSettlementService {
+  private readonly db: Knex;
+  private readonly remnawaveClient: RemnawaveClient;
+  private readonly jobQueues: JobQueues;
+  private readonly auditService: AuditService;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly repository: PaymentSettlementRepository;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
+
+  constructor(deps: {
+    outgoingWebhookEvents: OutgoingWebhookEvents;
+    db: Knex;
+    remnawaveClient: RemnawaveClient;
+    jobQueues: JobQueues;
+    auditService: AuditService;
+    logger: Logger;
+    clock: Clock;
+    paymentSettlementRepository: PaymentSettlementRepository;
+  }) {
+    this.db = deps.db;
+    this.remnawaveClient = deps.remnawaveClient;
+    this.jobQueues = deps.jobQueues;
+    this.auditService = deps.auditService;
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.repository = deps.paymentSettlementRepository;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
+  }
+
+  /** The webhook's path: Crypto Pay's update_id is not unique, the invoice is what identifies a payment. */
+  async settlePaidInvoice(invoice: PaidInvoice): Promise<SettlementOutcome> {
+    const payment = await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId);
+    if (!payment) return 'unknown_invoice';
+    return this.settle(payment.id, invoice.paidAt);
+  }
+
+  /** Settles one known payment; reconciliation and an operator's retry come this way too. */
+  async settle(paymentId: string, paidAt: Date | null): Promise<'completed' | 'already_completed'> {
+    const found = await this.repository.findById(this.db, paymentId);
+    if (found?.status === 'completed') return 'already_completed';
+    const queued: Effects = { notifications: [], deliveries: [] };
+    const outcome = await this.underUserLock(found!.user_id, async (onLock) => {
+      // Read again under the lock: whoever held it may just have completed this very payment.
+      const payment = (await onLock((trx) => this.repository.findById(trx, paymentId)))!;
+      if (payment.status === 'completed') return 'already_completed' as const;
+      for (const interrupted of await onLock((trx) => this.repository.halfApplied(trx, payment.user_id, payment.id))) {
+        collect(queued, await this.applyAndComplete(onLock, interrupted, null));
+      }
+      collect(queued, await this.applyAndComplete(onLock, payment, paidAt));
+      return 'completed' as const;
+    });
+    for (const notificationId of queued.notifications) await this.dispatchNotification(notificationId);
+    await this.outgoingWebhookEvents.dispatch(queued.deliveries);
+    return outcome;
+  }
+
+  /**
+   * Runs `work` holding a session-level advisory lock on one pinned connection, where each step
+   * commits on its own (`onLock`). Everything happens on that one connection: a holder that needed
+   * a second one from the pool could wait behind the very callers queued on its lock.
+   */
+  private async underUserLock<T>(userId: string, work: (onLock: OnLock) => Promise<T>): Promise<T> {
+    const connection = (await this.db.client.acquireConnection()) as { end(): Promise<void> };
+    const onLock: OnLock = (step) => this.db.transaction(step, { connection });
+    try {
+      await onLock((trx) => trx.raw(LOCK, [userId]));
+      try {
+        return await work(onLock);
+      } finally {
+        // A connection that could not give the lock back must never return to the pool holding it.
+        await onLock((trx) => trx.raw(UNLOCK, [userId])).catch(() => connection.end());
+      }
+    } finally {
+      await this.db.client.releaseConnection(connection);
+    }
+  }
+
+  private async applyAndComplete(onLock: OnLock, payment: PaymentToSettle, paidAt: Date | null): Promise<Effects> {
+    const user = await this.remnawaveClient.getUser(Number(payment.user_id));
+    const currentExpiry = Date.parse(user.expireAt);
+    let target = payment.new_expire_at;
+    if (!target) {
+      target = new Date(Math.max(this.clock.now(), currentExpiry) + payment.subscription_days * DAY_MS);
+      const stored = target;
+      // Committed before the panel hears of it.
+      await onLock((trx) => this.repository.storeTarget(trx, payment.id, stored, paidAt));
+    }
+    // Already there (a retry after the panel call) or moved beyond by an operator: never shorten it.
+    if (currentExpiry < target.getTime()) {
+      await this.remnawaveClient.updateUser(user.id, {
+        expireAt: target.toISOString(),
+        // An expired user is active again once paid; a user an operator disabled stays disabled.
+        ...(user.status === 'EXPIRED' ? { status: 'ACTIVE' as const } : {}),
+      });
+    }
+    const expiresAt = target;
+    const appliedAt = new Date(this.clock.now());
+    return onLock(async (trx) => {
+      await this.repository.markCompleted(trx, payment.id, appliedAt);
+      await this.auditService.record(
+        {
+          action: 'payment.completed',
+          adminId: null,
+          entityType: 'payment',
+          entityId: payment.id,
+          oldValue: { status: payment.status, expire_at: user.expireAt },
+          newValue: { status: 'completed', expire_at: expiresAt.toISOString(), subscription_applied_at: appliedAt.toISOString() },
+        },
+        trx,
+      );
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', {
+        payment_id: payment.id,
+        user_id: payment.user_id,
+        plan_id: payment.plan_id,
+        amount: payment.amount,
+        asset: payment.asset,
+        subscription_days: payment.subscription_days,
+        expire_at: expiresAt.toISOString(),
+      });
+      if (user.telegramId === null) return { notifications: [], deliveries };
+      const message = templates.paymentCompleted({
+        planName: await this.repository.planName(trx, payment.plan_id),
+        days: payment.subscription_days,
+        expiresAt,
+      });
+      const notificationId = await this.repository.queueNotification(trx, payment.id, user.telegramId, message);
+      return { notifications: notificationId ? [notificationId] : [], deliveries };
+    });
+  }
+
+  /** After the commit; if Redis is away the pending row stays, and the notification sweep sends it. */
+  private async dispatchNotification(notificationId: string): Promise<void> {
+    try {
+      await this.jobQueues.add('notifications', 'deliver', { notificationId }, { jobId: jobId('notification', notificationId) });
+    } catch (error) {
+      this.logger.warn('notification job not added; its pending row remains', { notification_id: notificationId, error });
+    }
+  }
+}
