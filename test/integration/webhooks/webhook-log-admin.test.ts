@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { asValue } from 'awilix';
 import type { Job } from 'bullmq';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import { signedInAdmin } from '../../e2e/admins/helpers';
