@@ -64,12 +64,13 @@ export class WebhookProcessor {
 
   /** Only invoice_paid rows are queued for Crypto Pay; the intake took its invoice id as the dedupe key. */
   private async settleInvoice(log: WebhookLog): Promise<WebhookOutcome> {
-    const invoice = ((log.payload as { payload?: Record<string, unknown> } | null)?.payload ?? {}) as { paid_at?: unknown };
+    const invoice = ((log.payload as { payload?: Record<string, unknown> } | null)?.payload ?? {}) as { paid_at?: unknown; payload?: unknown };
     const paidAt = typeof invoice.paid_at === 'string' && !Number.isNaN(Date.parse(invoice.paid_at)) ? new Date(invoice.paid_at) : null;
     const outcome = await this.paymentSettlementService.settlePaidInvoice({
       provider: 'cryptobot',
       invoiceId: log.dedupe_key!,
       paidAt,
+      payload: typeof invoice.payload === 'string' ? invoice.payload : null,
     });
     return outcome === 'unknown_invoice' ? { ignored: true, reason: 'Unknown invoice' } : DONE;
   }
