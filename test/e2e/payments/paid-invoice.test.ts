@@ -80,6 +80,19 @@ describe('a paid invoice, end to end', function () {
     expect(logs[0]).to.include({ status: 'processed', is_valid: true });
   });
 
+  it('when two invoices of one user are paid at once, then both count', async () => {
+    const user = s.fake.seedUser();
+    const until = user.expireAt;
+    const first = await invoiceFor(user.id);
+    const second = await invoiceFor(user.id);
+
+    await Promise.all([s.cryptoPay.pay(first.invoice_id, { webhookUrl }), s.cryptoPay.pay(second.invoice_id, { webhookUrl })]);
+    await completed(first.payment_id);
+    await completed(second.payment_id);
+
+    expect(Date.parse(s.fake.user(user.id)!.expireAt) - Date.parse(until)).to.equal(60 * DAY_MS);
+  });
+
   it('when the webhook is dropped, then the worker\'s reconciliation finds the invoice paid and applies it once', async () => {
     const user = s.fake.seedUser();
     const until = user.expireAt;
