@@ -72,6 +72,7 @@ export function toRouteDefinition(route: PanelRoute): RouteDefinition {
     ...UPSTREAM,
   };
   if (route.request?.body) responses[422] = { description: 'Invalid request, or refused by the VPN panel\'s own validation' };
+  if (route.status === 201) responses[409] = { description: `${route.entity} already exists (its name is taken)` };
   return {
     method: route.method,
     path: route.path,
