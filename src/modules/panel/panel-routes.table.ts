@@ -326,7 +326,7 @@ export const panelRouteTable: readonly PanelRoute[] = [
     audit: { action: 'subscription_template.deleted', entityType: 'subscription_template', entityId: (_result, input) => uuidOf(input) },
   }),
   // Remnawave 3.4 has no Xray config of its own any more: it lives in config profiles.
-  passThrough<{ configProfiles: PanelAdminConfigProfile[] }>({
+  passThrough<{ configProfiles: (PanelAdminConfigProfile & { config: Record<string, unknown> })[] }>({
     method: 'get',
     path: '/xray/config',
     summary: 'The Xray JSON of a config profile (`profile_uuid`, default the first profile)',
@@ -340,7 +340,7 @@ export const panelRouteTable: readonly PanelRoute[] = [
     status: 200,
     response: xrayConfigSchema,
   }),
-  passThrough<PanelAdminConfigProfile>({
+  passThrough<PanelAdminConfigProfile & { config: Record<string, unknown> }>({
     method: 'post',
     path: '/xray/update-config',
     summary: 'Replace the Xray JSON of a config profile',

@@ -9,7 +9,8 @@ import type {
   PanelSubscriptionTemplate,
   PanelUserUsage,
 } from '../../integrations/remnawave/remnawave-admin.replies';
-import { NotFoundError } from '../../shared/errors';
+import { NotFoundError, UpstreamUnavailableError } from '../../shared/errors';
+import { SERVICE } from '../../integrations/remnawave/remnawave.transport';
 import { toInbound } from '../hosts/hosts.service';
 
 /**
@@ -27,11 +28,11 @@ export const toConfigProfile = (profile: PanelAdminConfigProfile) => ({
 });
 
 /** The profile asked for, else the first one in the panel's order: the config `GET /xray/config` shows. */
-export function xrayConfigOf(profiles: PanelAdminConfigProfile[], profileUuid: string | undefined) {
+export function xrayConfigOf(profiles: (PanelAdminConfigProfile & { config: Record<string, unknown> })[], profileUuid: string | undefined) {
   const ordered = [...profiles].sort((a, b) => a.viewPosition - b.viewPosition);
   const profile = profileUuid === undefined ? ordered[0] : ordered.find((candidate) => candidate.uuid === profileUuid);
   if (!profile) throw new NotFoundError(CONFIG_PROFILE);
-  return { profile_uuid: profile.uuid, name: profile.name, config: profile.config ?? {} };
+  return { profile_uuid: profile.uuid, name: profile.name, config: profile.config };
 }
 
 export const toInternalSquad = (squad: PanelInternalSquad) => ({
@@ -47,10 +48,10 @@ export const toExternalSquad = (squad: PanelExternalSquad) => ({ uuid: squad.uui
 
 export const toSnippet = (snippet: PanelSnippet) => ({ name: snippet.name, snippet: snippet.snippet });
 
-/** Create answers the whole list; the new one is found in it by its (unique) name. */
+/** Create answers the whole list; the new one is found in it by its (unique) name. Absent, the reply is wrong. */
 export function createdSnippet(snippets: PanelSnippet[], name: string) {
   const snippet = snippets.find((candidate) => candidate.name === name);
-  if (!snippet) throw new NotFoundError('Snippet');
+  if (!snippet) throw new UpstreamUnavailableError(SERVICE, 'the created snippet is not in the reply');
   return toSnippet(snippet);
 }
 

@@ -105,10 +105,10 @@ describe('panel pass-through routes', function () {
     }),
     'POST /settings': () => ({
       path: '/settings',
-      body: { id: admin().settings.uuid, randomize_hosts: true, custom_response_headers: { 'x-brand': 'cyber' } },
+      body: { id: admin().settings.uuid, randomize_hosts: true, serve_json_at_base_subscription: true, is_show_custom_remarks: false, custom_response_headers: { 'x-brand': 'cyber' } },
       check: async (res) => {
         expect(res.body).to.include({ randomize_hosts: true });
-        expect(admin().settings).to.include({ randomizeHosts: true });
+        expect(admin().settings).to.include({ randomizeHosts: true, serveJsonAtBaseSubscription: true, isShowCustomRemarks: false });
         expect(admin().settings.customResponseHeaders).to.deep.equal({ 'x-brand': 'cyber' });
         expect((await s.auditOf('subscription_settings'))[0]?.new_value).to.include({ randomize_hosts: true });
       },
@@ -374,6 +374,19 @@ describe('panel pass-through routes', function () {
         .send({ command: { command: 'unblockIps', ips: ['2001:db8::1'] }, target_nodes: { target: 'allNodes' } });
       expect(res.status).to.equal(202);
       expect(admin().executed).to.deep.equal([{ command: { command: 'unblockIps', ips: ['2001:db8::1'] }, targetNodes: { target: 'allNodes' } }]);
+    });
+
+    it('when the panel\'s create-snippet reply lacks the new snippet, then 502 and nothing audited', async () => {
+      const original = admin().snippets.set.bind(admin().snippets);
+      // A panel that answers the list without storing: the reply no longer holds what was made.
+      admin().snippets.set = () => admin().snippets;
+      try {
+        const res = await s.t.http.post('/api/v1/snippets').set(s.as.admin.bearer).send({ name: 'vanishing', snippet: [] });
+        expect(res.status).to.equal(502);
+        expect(await s.auditOf('snippet')).to.have.length(0);
+      } finally {
+        admin().snippets.set = original;
+      }
     });
 
     it('when the panel answers a reply without the fields we pass on, then 502', async () => {
