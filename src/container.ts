@@ -44,6 +44,7 @@ import { VpnUserService } from './modules/vpn-users/vpn-users.service';
 import { GeolocationRepository } from './modules/servers/geolocations.repository';
 import { ServerService } from './modules/servers/servers.service';
 import { HostService } from './modules/hosts/hosts.service';
+import { PanelPassThroughService } from './modules/panel/panel-pass-through.service';
 import { MonitoringService } from './modules/monitoring/monitoring.service';
 import { DEFAULT_REMNAWAVE_RESILIENCE, type RemnawaveResilience } from './integrations/remnawave/resilience';
 import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
@@ -140,6 +141,8 @@ export interface Cradle {
   geolocationRepository: GeolocationRepository;
   serverService: ServerService;
   hostService: HostService;
+  /** Runs the rows of the pass-through table (src/modules/panel/panel-routes.table.ts). */
+  panelPassThroughService: PanelPassThroughService;
   monitoringService: MonitoringService;
   apiKeyService: ApiKeyService;
   webhookLogRepository: WebhookLogRepository;
@@ -243,6 +246,7 @@ export function buildContainer(config: Config): AppContainer {
     geolocationRepository: asClass(GeolocationRepository).scoped(),
     serverService: asClass(ServerService).scoped(),
     hostService: asClass(HostService).scoped(),
+    panelPassThroughService: asClass(PanelPassThroughService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
     apiKeyService: asClass(ApiKeyService).scoped(),
     // Webhooks: intake and the admin log in the API, processing and the sweep in the webhook worker.

@@ -58,6 +58,8 @@ export interface StoredProfile {
   name: string;
   viewPosition: number;
   inbounds: StoredInbound[];
+  /** The Xray JSON; the panel's default is an empty object. */
+  config?: Record<string, unknown>;
 }
 
 export interface StoredHost {
@@ -407,13 +409,14 @@ export class FakePanelInfra {
     };
   }
 
-  private profileShape(profile: StoredProfile): Record<string, unknown> {
+  /** Public for the admin commands (test/fakes/remnawave-admin.ts), which answer profiles too. */
+  profileShape(profile: StoredProfile): Record<string, unknown> {
     return {
       uuid: profile.uuid,
       viewPosition: profile.viewPosition,
       name: profile.name,
       tags: [],
-      config: {},
+      config: profile.config ?? {},
       inbounds: profile.inbounds.map((i) => ({ ...i, rawInbound: null })),
       nodes: [],
       createdAt: now(),

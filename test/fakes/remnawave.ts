@@ -16,6 +16,7 @@ import {
   UpdateUserCommand,
 } from '@remnawave/backend-contract';
 import { FakePanelInfra } from './remnawave-infra';
+import { FakePanelAdmin } from './remnawave-admin';
 
 /**
  * A local Remnawave 3.4 panel for the endpoints our client uses, held in memory.
@@ -105,6 +106,8 @@ export class FakeRemnawave {
   private readonly pathFailures: { path: RegExp; mode: PanelFailure }[] = [];
   /** Nodes, config profiles, hosts and system stats. */
   readonly infra = new FakePanelInfra(this);
+  /** Config profile changes, squads, snippets, settings, templates, node plugins, usage statistics. */
+  readonly admin = new FakePanelAdmin(this, this.infra);
   private readonly server: Server;
   private readonly hanging = new Set<ServerResponse>();
 
@@ -203,6 +206,7 @@ export class FakeRemnawave {
     this.heal();
     this.users.clear();
     this.infra.clear();
+    this.admin.clear();
     this.nextId = 1;
     this.requests.length = 0;
     this.looseStreamFilters = false;
@@ -363,6 +367,7 @@ export class FakeRemnawave {
     }
     if (method === 'POST' && action) return this.act(request, res, action[1] as string, action[2] as string);
     if (this.infra.route(request, res)) return;
+    if (this.admin.route(request, res)) return;
 
     this.violation(`${method} ${path}: no such endpoint in the contract subset`);
     send(res, 404, { timestamp: new Date().toISOString(), path, message: `Cannot ${method} ${path}` });

@@ -8,7 +8,7 @@ import {
   type PanelUserStatus,
   type PanelUserStream,
 } from './remnawave.replies';
-import type { RemnawaveTransport } from './remnawave.transport';
+import type { PanelCall, RemnawaveTransport } from './remnawave.transport';
 import {
   panelConfigProfilesSchema,
   panelHealthSchema,
@@ -233,6 +233,14 @@ export class RemnawaveClient {
   /** Inbound upload/download counters of every node, since its core started. */
   nodesMetrics(): Promise<PanelNodesMetrics> {
     return this.transport.send({ method: 'GET', path: '/api/system/nodes/metrics', entity: PANEL, reply: panelNodesMetricsSchema });
+  }
+
+  /**
+   * One command of the pass-through table (src/modules/panel/panel-routes.table.ts): the row names
+   * the contract's method, path and reply schema, so those routes need no method here each.
+   */
+  call<T>(call: PanelCall): Promise<T> {
+    return this.transport.send(call);
   }
 
   /** Any valid answer means the panel is up; used by /monitoring/health. */

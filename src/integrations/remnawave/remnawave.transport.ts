@@ -148,6 +148,8 @@ export class RemnawaveTransport {
     const code = panelErrorCode(parseOrUndefined(text));
     if (status === 404) return new NotFoundError(call.entity);
     if (status === 400 && code === DUPLICATE_USERNAME) return new ConflictError(call.entity);
+    // The panel's own 409s are name clashes (a config profile or squad name already taken).
+    if (status === 409) return new ConflictError(call.entity);
     // 400 is the panel's validation (zod) or a rule of its own: what we sent, not an outage.
     if (status === 400 || status === 422) return new UpstreamRejectedError(SERVICE, `${call.method} ${call.path}: HTTP ${status} ${code ?? ''}`.trim());
     // 401/403 mean our token is wrong or lacks a scope: our configuration, the caller can do nothing.

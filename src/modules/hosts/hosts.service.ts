@@ -56,7 +56,7 @@ export function toHost(host: PanelHost): Host {
   };
 }
 
-const toInbound = (inbound: PanelInbound): Inbound => ({
+export const toInbound = (inbound: PanelInbound): Inbound => ({
   uuid: inbound.uuid,
   profile_uuid: inbound.profileUuid,
   tag: inbound.tag,
