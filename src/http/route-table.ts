@@ -16,12 +16,13 @@ import { telegramRoutes } from '../modules/telegram/telegram.routes';
 import { webhookRoutes } from '../modules/webhooks/webhooks.routes';
 import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-webhooks.routes';
 import { paymentRoutes } from '../modules/payments/payments.routes';
+import { liveDocumentRoutes, liveRoutes } from '../modules/live/live.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
-  { prefix: '', routes: systemRoutes },
+  { prefix: '', routes: [...systemRoutes, ...liveDocumentRoutes] },
   {
     prefix: API_PREFIX,
     routes: [
@@ -41,6 +42,7 @@ export const routeGroups: readonly RouteGroup[] = [
       ...paymentRoutes,
       ...outgoingWebhookRoutes,
       ...webhookRoutes,
+      ...liveRoutes,
     ],
   },
 ];
