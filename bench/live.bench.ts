@@ -16,10 +16,10 @@ import { cleanUp, forkServer, prepareDatabase, REDIS_PREFIX, REDIS_URL, serverEn
  * delivered, p50/p99/max latency. Everything (both APIs, Redis, PostgreSQL, the 500 clients)
  * shares this machine's 2 cores: the driver's own parsing of every frame is part of the cost.
  *
- * Knobs: BENCH_CLIENTS (500), BENCH_RATES (50,200,500), BENCH_DURATION (s, 5), BENCH_SESSIONS (10).
+ * Knobs: BENCH_CLIENTS (500), BENCH_RATES (5,20,100,500), BENCH_DURATION (s, 5), BENCH_SESSIONS (10).
  */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 500);
-const RATES = (process.env.BENCH_RATES ?? '50,200,500').split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? '5,20,100,500').split(',').map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TICK_MS = 10;
