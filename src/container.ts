@@ -72,6 +72,10 @@ import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience
 import { PaymentRepository } from './modules/payments/payments.repository';
 import { PaymentService } from './modules/payments/payments.service';
 import { IdempotencyRepository } from './modules/payments/idempotency.repository';
+import { LiveEvents } from './modules/live/live-events';
+import { WsTicketStore } from './modules/live/ws-tickets';
+import { LivePrincipalCheck } from './modules/live/live-principals';
+import { NodeStatusPoll } from './modules/live/node-status-poll';
 import packageJson from '../package.json';
 
 /**
@@ -163,6 +167,11 @@ export interface Cradle {
   paymentRepository: PaymentRepository;
   paymentService: PaymentService;
   idempotencyRepository: IdempotencyRepository;
+  /** Live monitoring: events published through Redis by any process, tickets of the API's socket. */
+  liveEvents: LiveEvents;
+  wsTicketStore: WsTicketStore;
+  livePrincipalCheck: LivePrincipalCheck;
+  nodeStatusPoll: NodeStatusPoll;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -270,6 +279,11 @@ export function buildContainer(config: Config): AppContainer {
     paymentRepository: asClass(PaymentRepository).scoped(),
     paymentService: asClass(PaymentService).scoped(),
     idempotencyRepository: asClass(IdempotencyRepository).scoped(),
+    // Live monitoring: the publisher every process shares, the socket's tickets and re-checks, the node poll.
+    liveEvents: asClass(LiveEvents).singleton(),
+    wsTicketStore: asClass(WsTicketStore).singleton(),
+    livePrincipalCheck: asClass(LivePrincipalCheck).scoped(),
+    nodeStatusPoll: asClass(NodeStatusPoll).scoped(),
   });
   return container;
 }

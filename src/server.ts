@@ -7,12 +7,15 @@ import { buildContainer, type AppContainer } from './container';
 import { loadConfigOrExit, type Config } from './config';
 import { answerClientError, MAX_HEADER_BYTES, MAX_HEADERS_COUNT } from './http/input-limits';
 import { waitUntilReady } from './infrastructure/redis/wait-until-ready';
+import { LiveGateway } from './modules/live/live-gateway';
 
 /** The API process: listens, and on SIGTERM/SIGINT drains in-flight requests before exiting. */
 export interface RunningServer {
   readonly container: AppContainer;
   readonly server: http.Server;
   readonly port: number;
+  /** The monitoring WebSocket served on this server's upgrades. */
+  readonly liveGateway: LiveGateway;
   /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT), closes pools. */
   stop(): Promise<void>;
 }
@@ -31,6 +34,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
   answerClientError(server, logger);
+  const liveGateway = new LiveGateway(container);
+  liveGateway.attach(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -56,6 +61,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       draining = true;
       for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       const deadlineAt = Date.now() + config.http.shutdownTimeoutMs;
+      // Upgraded sockets are no longer HTTP requests: server.close() would wait on them for ever.
+      await liveGateway.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
@@ -74,7 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     })();
     return stopping;
   };
-  return { container, server, port, stop };
+  return { container, server, port, liveGateway, stop };
 }
 
 /**

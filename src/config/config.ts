@@ -77,6 +77,17 @@ export interface Config {
     readonly oldestWaitingDegradedMs: number;
     readonly failedDegraded: number;
   };
+  readonly live: {
+    /** Open monitoring sockets per admin session or API key, counted per API process. */
+    readonly maxConnectionsPerPrincipal: number;
+    /** A client whose unsent backlog grows past this is dropped (1013), never buffered further. */
+    readonly maxBufferedBytes: number;
+    readonly pingIntervalMs: number;
+    /** How often each socket's admin, session or API key is checked again (revocation). */
+    readonly principalRecheckIntervalMs: number;
+    /** How often the webhook worker asks the panel for its nodes' status. */
+    readonly nodeStatusPollIntervalMs: number;
+  };
 }
 
 /** Values that already passed envSchema; the shape is the schema's, with its defaults applied. */
@@ -185,6 +196,13 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       waitingDegraded: Number(env.QUEUE_WAITING_DEGRADED),
       oldestWaitingDegradedMs: seconds(env.QUEUE_OLDEST_WAITING_DEGRADED) * 1000,
       failedDegraded: Number(env.QUEUE_FAILED_DEGRADED),
+    },
+    live: {
+      maxConnectionsPerPrincipal: Number(env.WS_MAX_CONNECTIONS_PER_ADMIN),
+      maxBufferedBytes: Number(env.WS_MAX_BUFFERED_BYTES),
+      pingIntervalMs: seconds(env.WS_PING_INTERVAL) * 1000,
+      principalRecheckIntervalMs: seconds(env.WS_PRINCIPAL_RECHECK_INTERVAL) * 1000,
+      nodeStatusPollIntervalMs: seconds(env.NODE_STATUS_POLL_INTERVAL) * 1000,
     },
   });
 }

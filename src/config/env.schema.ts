@@ -122,6 +122,13 @@ export const envSchema = Joi.object({
   QUEUE_WAITING_DEGRADED: Joi.number().integer().min(1).default(1000),
   QUEUE_OLDEST_WAITING_DEGRADED: duration.default('5m'),
   QUEUE_FAILED_DEGRADED: Joi.number().integer().min(1).default(100),
+
+  // Live monitoring (WebSocket): bounds per API process, and the webhook worker's node poll.
+  WS_MAX_CONNECTIONS_PER_ADMIN: Joi.number().integer().min(1).max(100).default(5),
+  WS_MAX_BUFFERED_BYTES: Joi.number().integer().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  WS_PING_INTERVAL: duration.default('30s'),
+  WS_PRINCIPAL_RECHECK_INTERVAL: duration.default('5s'),
+  NODE_STATUS_POLL_INTERVAL: duration.default('15s'),
 })
   // Keys of other programs (PATH, HOME...) share the environment; they are not ours to judge.
   .unknown(true);

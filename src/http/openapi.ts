@@ -51,7 +51,7 @@ function responses(route: RouteDefinition): Record<string, unknown> {
   }
   if (route.access !== 'public') {
     result['401'] ??= errorResponse('Invalid or expired token');
-    if (route.access !== 'authenticated') result['403'] ??= errorResponse('Insufficient permissions');
+    if (route.access !== 'authenticated' && route.access !== 'signed_in') result['403'] ??= errorResponse('Insufficient permissions');
     if (route.reauth) result['403'] ??= errorResponse(REAUTH_REQUIRED);
   }
   result['429'] ??= errorResponse('Too many requests');
@@ -70,7 +70,7 @@ function operation(route: RouteDefinition): Operation {
   };
   if (route.access !== 'public') {
     op.security = [{ bearerAuth: [] }, { cookieAuth: [] }, { apiKeyAuth: [] }];
-    if (route.access !== 'authenticated') op['x-permission'] = route.access;
+    if (route.access !== 'authenticated' && route.access !== 'signed_in') op['x-permission'] = route.access;
     if (route.reauth) op['x-reauth'] = true;
   }
   if (route.request?.body) {

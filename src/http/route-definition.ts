@@ -8,8 +8,11 @@ import type { Permission } from '../shared/permissions';
  */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** `public`: anyone; `authenticated`: any active admin; a permission: admins whose role holds it. */
-export type Access = 'public' | 'authenticated' | Permission;
+/**
+ * `public`: anyone; `authenticated`: any active admin; `signed_in`: any active admin or live API
+ * key; a permission: admins and keys whose role holds it.
+ */
+export type Access = 'public' | 'authenticated' | 'signed_in' | Permission;
 
 export interface ResponseSpec {
   readonly description: string;

@@ -17,12 +17,13 @@ import { webhookRoutes } from '../modules/webhooks/webhooks.routes';
 import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-webhooks.routes';
 import { paymentRoutes } from '../modules/payments/payments.routes';
 import { panelRoutes } from '../modules/panel/panel-routes.table';
+import { liveDocumentRoutes, liveRoutes } from '../modules/live/live.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
-  { prefix: '', routes: systemRoutes },
+  { prefix: '', routes: [...systemRoutes, ...liveDocumentRoutes] },
   {
     prefix: API_PREFIX,
     routes: [
@@ -43,6 +44,7 @@ export const routeGroups: readonly RouteGroup[] = [
       ...outgoingWebhookRoutes,
       ...webhookRoutes,
       ...panelRoutes,
+      ...liveRoutes,
     ],
   },
 ];

@@ -51,6 +51,17 @@ export class ApiKeyRepository {
       .first();
   }
 
+  /** The role of a key by id if it is still live: what an open monitoring socket re-checks. */
+  async liveRoleById(id: string): Promise<Role | undefined> {
+    const row = await this.db<ApiKeyRecord>(TABLE)
+      .select('role')
+      .where({ id })
+      .whereNull('revoked_at')
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.db.fn.now()))
+      .first();
+    return row?.role;
+  }
+
   /** Revokes a live key; undefined when there is no such key or it was revoked already. */
   async revoke(id: string, revokedBy: string, trx: Knex = this.db): Promise<ApiKeyListing | undefined> {
     const [revoked] = await trx<ApiKeyRecord>(TABLE)

@@ -4,6 +4,7 @@ import type { Metrics } from '../../infrastructure/metrics';
 import type { Logger } from '../../infrastructure/logger';
 import type { Clock } from '../../shared/clock';
 import type { AuditService } from '../audit/audit.service';
+import type { LiveEvents } from '../live/live-events';
 import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { NotificationOutbox } from '../notifications/notification-outbox';
 import { templates } from '../notifications/templates';
@@ -24,10 +25,11 @@ const DAY_MS = 86_400_000;
 const LOCK = "select pg_advisory_lock(hashtext('payment-settlement'), hashtext(?))";
 const UNLOCK = "select pg_advisory_unlock(hashtext('payment-settlement'), hashtext(?))";
 
-/** What a settlement queues once it has committed: notifications and outgoing webhook deliveries. */
+/** What a settlement queues once it has committed: notifications, outgoing webhook deliveries, live events. */
 interface Effects {
   notifications: string[];
   deliveries: string[];
+  live: { event: string; data: Record<string, unknown> }[];
 }
 /** What subscribers of payment.* events are told about a payment. */
 const eventData = (payment: PaymentToSettle) => ({
@@ -41,6 +43,7 @@ const eventData = (payment: PaymentToSettle) => ({
 const collect = (into: Effects, more: Effects) => {
   into.notifications.push(...more.notifications);
   into.deliveries.push(...more.deliveries);
+  into.live.push(...more.live);
 };
 
 /** One committed step on the connection that holds the user's lock. */
@@ -69,6 +72,7 @@ export class PaymentSettlementService {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly repository: PaymentSettlementRepository;
+  private readonly liveEvents: LiveEvents;
 
   constructor(deps: {
     db: Knex;
@@ -80,6 +84,7 @@ export class PaymentSettlementService {
     logger: Logger;
     clock: Clock;
     paymentSettlementRepository: PaymentSettlementRepository;
+    liveEvents: LiveEvents;
   }) {
     this.db = deps.db;
     this.remnawaveClient = deps.remnawaveClient;
@@ -90,6 +95,7 @@ export class PaymentSettlementService {
     this.logger = deps.logger;
     this.clock = deps.clock;
     this.repository = deps.paymentSettlementRepository;
+    this.liveEvents = deps.liveEvents;
   }
 
   /** The webhook's path: Crypto Pay's update_id is not unique, the invoice is what identifies a payment. */
@@ -123,8 +129,9 @@ export class PaymentSettlementService {
         },
         trx,
       );
-      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.failed', { ...eventData(payment), reason });
-      return { notifications: alert.pending ? [alert.id] : [], deliveries };
+      const failed = { ...eventData(payment), reason };
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.failed', failed);
+      return { notifications: alert.pending ? [alert.id] : [], deliveries, live: [{ event: 'payment.failed', data: failed }] };
     });
     if (!effects) return;
     this.metrics.paymentsUnprovisioned.inc();
@@ -144,7 +151,7 @@ export class PaymentSettlementService {
   async settle(paymentId: string, paidAt: Date | null): Promise<'completed' | 'already_completed'> {
     const found = await this.repository.findById(this.db, paymentId);
     if (found?.status === 'completed') return 'already_completed';
-    const queued: Effects = { notifications: [], deliveries: [] };
+    const queued: Effects = { notifications: [], deliveries: [], live: [] };
     const outcome = await this.underUserLock(found!.user_id, async (onLock) => {
       // Read again under the lock: whoever held it may just have completed this very payment.
       const payment = (await onLock((trx) => this.repository.findById(trx, paymentId)))!;
@@ -213,15 +220,17 @@ export class PaymentSettlementService {
         },
         trx,
       );
-      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', { ...eventData(payment), expire_at: expiresAt.toISOString() });
-      if (user.telegramId === null) return { notifications: [], deliveries };
+      const completed = { ...eventData(payment), expire_at: expiresAt.toISOString() };
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', completed);
+      const live = [{ event: 'payment.completed', data: completed }];
+      if (user.telegramId === null) return { notifications: [], deliveries, live };
       const message = templates.paymentCompleted({
         planName: await this.repository.planName(trx, payment.plan_id),
         days: payment.subscription_days,
         expiresAt,
       });
       const notification = await this.notificationOutbox.record({ target: { telegramId: user.telegramId }, message, dedupeKey: `payment-completed:${payment.id}` }, trx);
-      return { notifications: notification.pending ? [notification.id] : [], deliveries };
+      return { notifications: notification.pending ? [notification.id] : [], deliveries, live };
     });
   }
 
@@ -235,5 +244,6 @@ export class PaymentSettlementService {
       }
     }
     await this.outgoingWebhookEvents.dispatch(effects.deliveries);
+    for (const { event, data } of effects.live) await this.liveEvents.publish('payments', event, data);
   }
 }

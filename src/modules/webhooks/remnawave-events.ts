@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import type { LiveEvents } from '../live/live-events';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
 import { templates } from '../notifications/templates';
 import type { WebhookLog } from './webhook-logs.repository';
@@ -6,6 +7,7 @@ import type { WebhookLog } from './webhook-logs.repository';
 /** What processing a webhook came to: done, or deliberately nothing (with the reason recorded). */
 export type WebhookOutcome = { readonly ignored: false } | { readonly ignored: true; readonly reason: string };
 export const DONE: WebhookOutcome = { ignored: false };
+const UNEXPECTED_SHAPE: WebhookOutcome = { ignored: true, reason: 'Unexpected event shape' };
 
 /** `data` is the panel's full user or node; only what the messages need is read. */
 const userEvent = Joi.object({
@@ -26,32 +28,46 @@ interface UserEvent {
   meta?: { expiration?: string | number } | null;
 }
 
-/** Remnawave's user and node events become notifications: to the user on Telegram, or to the admins. */
+/**
+ * Remnawave's user and node events become notifications (to the user on Telegram, or to the
+ * admins) and live monitoring events (`users`, `servers`), the latter also for a user without Telegram.
+ */
 export class RemnawaveEventHandler {
   private readonly notificationOutbox: NotificationOutbox;
+  private readonly liveEvents: LiveEvents;
 
-  constructor({ notificationOutbox }: { notificationOutbox: NotificationOutbox }) {
+  constructor({ notificationOutbox, liveEvents }: { notificationOutbox: NotificationOutbox; liveEvents: LiveEvents }) {
     this.notificationOutbox = notificationOutbox;
+    this.liveEvents = liveEvents;
   }
 
   async handle(log: WebhookLog): Promise<WebhookOutcome> {
     const notification = this.notificationOf(log);
-    if ('ignored' in notification) return notification;
-    await this.notificationOutbox.send(notification);
-    return DONE;
+    if (notification === UNEXPECTED_SHAPE) return notification;
+    if (!('ignored' in notification)) await this.notificationOutbox.send(notification);
+    await this.publishLive(log);
+    return 'ignored' in notification ? notification : DONE;
+  }
+
+  /** Only after the notification was recorded: a retried job may publish again, never lose one. */
+  private async publishLive(log: WebhookLog): Promise<void> {
+    const data = ((log.payload as { data?: Record<string, unknown> } | null)?.data ?? {}) as Record<string, unknown>;
+    const event = log.event_type ?? '';
+    if (event.startsWith('node.')) await this.liveEvents.publish('servers', event, { uuid: data.uuid ?? null, name: data.name });
+    else await this.liveEvents.publish('users', event, { uuid: data.uuid ?? null, username: data.username, expire_at: data.expireAt ?? null });
   }
 
   private notificationOf(log: WebhookLog): OutgoingNotification | WebhookOutcome {
     const dedupeKey = `remnawave:${log.dedupe_key ?? log.id}`;
     if (log.event_type === 'node.connection_lost' || log.event_type === 'node.connection_restored') {
       const { error, value } = nodeEvent.validate(log.payload);
-      if (error) return { ignored: true, reason: 'Unexpected event shape' };
+      if (error) return UNEXPECTED_SHAPE;
       const nodeName = (value as { data: { name: string } }).data.name;
       const message = log.event_type === 'node.connection_lost' ? templates.nodeConnectionLost({ nodeName }) : templates.nodeConnectionRestored({ nodeName });
       return { target: { toAdmins: true }, message, dedupeKey };
     }
     const { error, value } = userEvent.validate(log.payload);
-    if (error) return { ignored: true, reason: 'Unexpected event shape' };
+    if (error) return UNEXPECTED_SHAPE;
     const { data, meta } = value as UserEvent;
     if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
     const message =

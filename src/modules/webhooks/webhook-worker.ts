@@ -4,13 +4,15 @@ import { PROCESS_WEBHOOK_JOB, type ProcessWebhookData } from './webhook-jobs';
 
 export const SWEEP_JOB = 'sweep';
 export const RECONCILE_JOB = 'reconcile-payments';
+export const NODE_STATUS_POLL_JOB = 'poll-node-status';
 const DELIVER_JOB = 'deliver';
 const OUTGOING_SWEEP_JOB = 'sweep';
 
 /**
  * What workers/webhooks.ts consumes: webhooks coming in (their jobs, the sweep every
  * WEBHOOK_SWEEP_INTERVAL, the payment reconciliation every PAYMENT_RECONCILE_INTERVAL for the
- * webhooks that never come) and webhooks going out to the operator's systems.
+ * webhooks that never come, the panel's node status every NODE_STATUS_POLL_INTERVAL for live
+ * monitoring) and webhooks going out to the operator's systems.
  */
 export function webhookWorkerDefinitions(config: Config): readonly QueueWorkerDefinition[] {
   return [
@@ -21,8 +23,10 @@ export function webhookWorkerDefinitions(config: Config): readonly QueueWorkerDe
           scope.cradle.webhookProcessor.process((job.data as ProcessWebhookData).webhookLogId, { finalAttempt: isFinalAttempt(job) }),
         [SWEEP_JOB]: (_job, scope) => scope.cradle.webhookSweep.run(),
         [RECONCILE_JOB]: (_job, scope) => scope.cradle.paymentReconciliationService.run(),
+        [NODE_STATUS_POLL_JOB]: (_job, scope) => scope.cradle.nodeStatusPoll.run(),
       },
       schedules: [
+        { id: 'node-status-poll', jobName: NODE_STATUS_POLL_JOB, everyMs: config.live.nodeStatusPollIntervalMs },
         { id: 'webhook-sweep', jobName: SWEEP_JOB, everyMs: config.webhooks.sweepIntervalMs },
         { id: 'payment-reconciliation', jobName: RECONCILE_JOB, everyMs: config.reconciliation.intervalMs },
       ],

@@ -101,7 +101,7 @@ describe('OpenAPI document', function () {
         protectedCount += 1;
         expect(operation.security, where).to.deep.equal([{ bearerAuth: [] }, { cookieAuth: [] }, { apiKeyAuth: [] }]);
         expect(operation.responses, where).to.have.property('401');
-        if (route.access === 'authenticated') {
+        if (route.access === 'authenticated' || route.access === 'signed_in') {
           expect(operation['x-permission'], where).to.equal(undefined);
         } else {
           expect(operation['x-permission'], where).to.equal(route.access);
