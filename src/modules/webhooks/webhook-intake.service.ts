@@ -3,6 +3,7 @@ import type { Logger } from '../../infrastructure/logger';
 import type { Metrics } from '../../infrastructure/metrics';
 import { InvalidSignatureError, MalformedJsonError } from '../../shared/errors';
 import { classifyWebhook, type WebhookSource } from './webhook-events';
+import type { WebhookIntakeBatches } from './webhook-intake-batches';
 import type { WebhookJobs } from './webhook-jobs';
 import type { WebhookLogRepository } from './webhook-logs.repository';
 import { isValidCryptoPaySignature, isValidRemnawaveSignature } from './webhook-signatures';
@@ -26,13 +27,22 @@ export class WebhookIntakeService {
   private readonly metrics: Metrics;
   private readonly webhookLogRepository: WebhookLogRepository;
   private readonly webhookJobs: WebhookJobs;
+  private readonly webhookIntakeBatches: WebhookIntakeBatches;
 
-  constructor(deps: { config: Config; logger: Logger; metrics: Metrics; webhookLogRepository: WebhookLogRepository; webhookJobs: WebhookJobs }) {
+  constructor(deps: {
+    config: Config;
+    logger: Logger;
+    metrics: Metrics;
+    webhookLogRepository: WebhookLogRepository;
+    webhookJobs: WebhookJobs;
+    webhookIntakeBatches: WebhookIntakeBatches;
+  }) {
     this.config = deps.config;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
     this.webhookLogRepository = deps.webhookLogRepository;
     this.webhookJobs = deps.webhookJobs;
+    this.webhookIntakeBatches = deps.webhookIntakeBatches;
   }
 
   /** Resolves once the delivery is recorded (and queued when Redis allows); throws 401 or 400 otherwise. */
@@ -84,15 +94,18 @@ export class WebhookIntakeService {
       return;
     }
 
-    const { inserted, log } = await this.webhookLogRepository.insertOnce({
-      source,
-      event_type: event.eventType,
-      dedupe_key: event.dedupeKey,
-      payload: body,
-      signature: clip(signature, MAX_SIGNATURE_CHARS),
-      is_valid: true,
-      status: 'received',
-    });
+    const { inserted, log } = await this.webhookIntakeBatches.insertOnce(
+      {
+        source,
+        event_type: event.eventType,
+        dedupe_key: event.dedupeKey,
+        payload: body,
+        signature: clip(signature, MAX_SIGNATURE_CHARS),
+        is_valid: true,
+        status: 'received',
+      },
+      rawBody.length,
+    );
     // A repeated delivery adds nothing, unless the first one never reached the queue.
     if (!inserted && log.status !== 'received') return;
     await this.enqueue({ id: log.id, source, dedupe_key: event.dedupeKey });
@@ -113,6 +126,6 @@ export class WebhookIntakeService {
       return;
     }
     // The worker may have taken the job already: only a row still `received` becomes `queued`.
-    await this.webhookLogRepository.transition(log.id, ['received'], 'queued');
+    await this.webhookIntakeBatches.markQueued(log.id);
   }
 }
