@@ -54,6 +54,7 @@ import { JobQueues } from './infrastructure/queues/job-queues';
 import { WebhookLogRepository } from './modules/webhooks/webhook-logs.repository';
 import { WebhookJobs } from './modules/webhooks/webhook-jobs';
 import { WebhookIntakeService } from './modules/webhooks/webhook-intake.service';
+import { WebhookIntakeBatches } from './modules/webhooks/webhook-intake-batches';
 import { WebhookLogService } from './modules/webhooks/webhook-log.service';
 import { WebhookProcessor } from './modules/webhooks/webhook-processor';
 import { WebhookSweep } from './modules/webhooks/webhook-sweep';
@@ -112,6 +113,8 @@ export interface Cradle {
   jobQueues: JobQueues;
   /** Adds webhook jobs with the configured retries (intake, retry endpoint, sweep). */
   webhookJobs: WebhookJobs;
+  /** The intake's row inserts and `queued` marks, shared by concurrent deliveries (one per process). */
+  webhookIntakeBatches: WebhookIntakeBatches;
   /** Queue depths and ages, for /monitoring/health and the /metrics gauges. */
   queueMonitor: QueueMonitor;
   /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
@@ -219,6 +222,7 @@ export function buildContainer(config: Config): AppContainer {
       .singleton()
       .disposer((queues) => queues.close()),
     webhookJobs: asClass(WebhookJobs).singleton(),
+    webhookIntakeBatches: asClass(WebhookIntakeBatches).singleton(),
     queueMonitor: asClass(QueueMonitor).singleton(),
     webhookSender: asClass(WebhookSender)
       .singleton()

@@ -24,6 +24,10 @@ export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: [...systemRoutes, ...liveDocumentRoutes] },
+  // First of the API: Express tries each route's pattern in order, and the webhook intake is the
+  // route under the heaviest load (bursts from Crypto Pay and the panel); at the end of the list
+  // it paid for matching every other route first (docs/PERFORMANCE.md, issue 9).
+  { prefix: API_PREFIX, routes: webhookRoutes },
   {
     prefix: API_PREFIX,
     routes: [
@@ -42,7 +46,6 @@ export const routeGroups: readonly RouteGroup[] = [
       ...telegramRoutes,
       ...paymentRoutes,
       ...outgoingWebhookRoutes,
-      ...webhookRoutes,
       ...panelRoutes,
       ...liveRoutes,
     ],
