@@ -32,6 +32,15 @@ export interface Config {
   readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
   readonly cryptobot: { readonly url: string; readonly token: string };
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
+  readonly notifications: {
+    /** Messages a second over every worker process together (BullMQ's limiter, kept in Redis). */
+    readonly ratePerSecond: number;
+    /** Least time between two messages to one chat. */
+    readonly chatIntervalMs: number;
+    readonly concurrency: number;
+    readonly sweepIntervalMs: number;
+    readonly expiryScanIntervalMs: number;
+  };
   readonly github: {
     readonly clientId: string;
     readonly clientSecret: string;
@@ -109,6 +118,13 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
     },
     cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN') },
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
+    notifications: {
+      ratePerSecond: Number(env.TELEGRAM_RATE_PER_SECOND),
+      chatIntervalMs: Number(env.TELEGRAM_CHAT_INTERVAL_MS),
+      concurrency: Number(env.NOTIFICATION_WORKER_CONCURRENCY),
+      sweepIntervalMs: seconds(env.NOTIFICATION_SWEEP_INTERVAL) * 1000,
+      expiryScanIntervalMs: seconds(env.EXPIRY_SCAN_INTERVAL) * 1000,
+    },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),
       clientSecret: str('GITHUB_CLIENT_SECRET'),

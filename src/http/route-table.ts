@@ -13,11 +13,12 @@ import { serverRoutes } from '../modules/servers/servers.routes';
 import { hostRoutes } from '../modules/hosts/hosts.routes';
 import { monitoringRoutes } from '../modules/monitoring/monitoring.routes';
 import { telegramRoutes } from '../modules/telegram/telegram.routes';
+import { notificationRoutes } from '../modules/notifications/notifications.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...apiKeyRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes] },
+  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...apiKeyRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes, ...notificationRoutes] },
 ];

@@ -125,6 +125,7 @@ export const STATE_CONFLICTS = {
   own_account: 'An admin cannot deactivate or delete their own account',
   no_config_profile: 'The VPN panel has no config profile to give the server',
   no_inbound: 'The VPN panel has no inbound for the host',
+  notification_not_pending: 'The notification is already sent, failed, cancelled or being sent',
 } as const;
 
 export class StateConflictError extends AppError {
