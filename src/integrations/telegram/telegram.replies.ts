@@ -36,4 +36,6 @@ export const sentMessageEnvelopeSchema = Joi.object({
   })
     .unknown(true)
     .required(),
-}).unknown(true);
+})
+  .unknown(true)
+  .required();
