@@ -52,6 +52,16 @@ import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
+import { PaymentReconciliationService } from './modules/payments/payment-reconciliation.service';
+import { OutgoingWebhookRepository } from './modules/outgoing-webhooks/outgoing-webhooks.repository';
+import { OutgoingWebhookService } from './modules/outgoing-webhooks/outgoing-webhooks.service';
+import { OutgoingWebhookEvents } from './modules/outgoing-webhooks/outgoing-webhook-events';
+import { OutgoingWebhookDelivery } from './modules/outgoing-webhooks/outgoing-webhook-delivery';
+import { WebhookSender } from './modules/outgoing-webhooks/webhook-sender';
+import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience } from './integrations/cryptobot/cryptopay.client';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { PaymentService } from './modules/payments/payments.service';
+import { IdempotencyRepository } from './modules/payments/idempotency.repository';
 import { TelegramClient } from './integrations/telegram/telegram.client';
 import { NotificationRepository } from './modules/notifications/notifications.repository';
 import { NotificationDispatcher } from './modules/notifications/notification-dispatcher';
@@ -95,6 +105,11 @@ export interface Cradle {
   apiKeyVerifier: ApiKeyVerifier;
   /** BullMQ producers: every queue's jobs are added through this one per process. */
   jobQueues: JobQueues;
+  /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
+  webhookSender: WebhookSender;
+  /** Pool, retry and breaker settings of the Crypto Pay client; tests may register tighter ones. */
+  cryptoPayResilience: CryptoPayResilience;
+  cryptoPayClient: CryptoPayClient;
 
   /** Registered on each request scope by src/http/request-scope.ts. */
   requestContext: RequestContext;
@@ -125,6 +140,14 @@ export interface Cradle {
   apiKeyService: ApiKeyService;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
+  paymentReconciliationService: PaymentReconciliationService;
+  outgoingWebhookRepository: OutgoingWebhookRepository;
+  outgoingWebhookService: OutgoingWebhookService;
+  outgoingWebhookEvents: OutgoingWebhookEvents;
+  outgoingWebhookDelivery: OutgoingWebhookDelivery;
+  paymentRepository: PaymentRepository;
+  paymentService: PaymentService;
+  idempotencyRepository: IdempotencyRepository;
   /** One Bot API client per process: it owns the keep-alive socket pool. */
   telegramClient: TelegramClient;
   notificationRepository: NotificationRepository;
@@ -182,6 +205,14 @@ export function buildContainer(config: Config): AppContainer {
     jobQueues: asClass(JobQueues)
       .singleton()
       .disposer((queues) => queues.close()),
+    webhookSender: asClass(WebhookSender)
+      .singleton()
+      .disposer((sender) => sender.close()),
+    // One Crypto Pay client per process, like the panel's: its socket pool and breaker.
+    cryptoPayResilience: asValue(DEFAULT_CRYPTOPAY_RESILIENCE),
+    cryptoPayClient: asClass(CryptoPayClient)
+      .singleton()
+      .disposer((client) => client.close()),
 
     // Request-scoped: anything that may know the current request (context, caller, audit stamp).
     authenticator: asClass(Authenticator).scoped(),
@@ -214,6 +245,16 @@ export function buildContainer(config: Config): AppContainer {
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),
+    paymentReconciliationService: asClass(PaymentReconciliationService).scoped(),
+    // Outgoing webhooks: endpoints (API), events recorded by whoever causes them, deliveries (worker).
+    outgoingWebhookRepository: asClass(OutgoingWebhookRepository).singleton(),
+    outgoingWebhookService: asClass(OutgoingWebhookService).scoped(),
+    outgoingWebhookEvents: asClass(OutgoingWebhookEvents).singleton(),
+    outgoingWebhookDelivery: asClass(OutgoingWebhookDelivery).scoped(),
+    // Payments: invoices through Crypto Pay, the payment rows and the idempotency keys of their requests.
+    paymentRepository: asClass(PaymentRepository).scoped(),
+    paymentService: asClass(PaymentService).scoped(),
+    idempotencyRepository: asClass(IdempotencyRepository).scoped(),
     // Notifications: the API queues them, the notification worker delivers them (job scope).
     telegramClient: asClass(TelegramClient)
       .singleton()

@@ -30,7 +30,8 @@ export interface Config {
     readonly authMax: number;
   };
   readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
-  readonly cryptobot: { readonly url: string; readonly token: string };
+  readonly cryptobot: { readonly url: string; readonly token: string; readonly invoiceTtlSeconds: number };
+  readonly reconciliation: { readonly afterMs: number; readonly intervalMs: number };
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
   readonly notifications: {
     /** Messages a second over every worker process together (BullMQ's limiter, kept in Redis). */
@@ -48,6 +49,15 @@ export interface Config {
     readonly apiUrl: string;
   };
   readonly outboundTimeoutMs: number;
+  readonly outgoingWebhooks: {
+    /** Loopback and private receivers allowed (local development and tests; never production). */
+    readonly allowPrivateTargets: boolean;
+    /** Attempts per delivery, with exponential backoff from backoffMs. */
+    readonly attempts: number;
+    readonly backoffMs: number;
+    /** Deliveries failed for good in a row before the endpoint is disabled. */
+    readonly maxConsecutiveFailures: number;
+  };
   readonly dataEncryptionKey: Buffer;
   readonly metricsToken: string;
 }
@@ -116,7 +126,8 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       token: str('REMNAWAVE_TOKEN'),
       webhookSecret: str('REMNAWAVE_WEBHOOK_SECRET'),
     },
-    cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN') },
+    cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN'), invoiceTtlSeconds: seconds(env.CRYPTOBOT_INVOICE_TTL) },
+    reconciliation: { afterMs: seconds(env.PAYMENT_RECONCILE_AFTER) * 1000, intervalMs: seconds(env.PAYMENT_RECONCILE_INTERVAL) * 1000 },
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
     notifications: {
       ratePerSecond: Number(env.TELEGRAM_RATE_PER_SECOND),
@@ -132,6 +143,12 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       apiUrl: str('GITHUB_API_URL'),
     },
     outboundTimeoutMs: seconds(env.OUTBOUND_TIMEOUT) * 1000,
+    outgoingWebhooks: {
+      allowPrivateTargets: Boolean(env.OUTGOING_WEBHOOK_ALLOW_PRIVATE),
+      attempts: Number(env.OUTGOING_WEBHOOK_ATTEMPTS),
+      backoffMs: Number(env.OUTGOING_WEBHOOK_BACKOFF_MS),
+      maxConsecutiveFailures: Number(env.OUTGOING_WEBHOOK_MAX_FAILURES),
+    },
     dataEncryptionKey: Buffer.from(str('DATA_ENCRYPTION_KEY'), 'base64'),
     metricsToken: str('METRICS_TOKEN'),
   });

@@ -73,6 +73,11 @@ export const envSchema = Joi.object({
   REMNAWAVE_WEBHOOK_SECRET: secret(32).required(),
   CRYPTOBOT_URL: url(['http', 'https']).default('https://pay.crypt.bot'),
   CRYPTOBOT_TOKEN: Joi.string().required(),
+  // How long an invoice stays payable (Crypto Pay's expires_in: 1 s .. 31 days).
+  CRYPTOBOT_INVOICE_TTL: duration.default('1h'),
+  // Payments still pending this long are checked with Crypto Pay, every interval (webhooks get lost).
+  PAYMENT_RECONCILE_AFTER: duration.default('5m'),
+  PAYMENT_RECONCILE_INTERVAL: duration.default('1m'),
   TELEGRAM_BOT_TOKEN: Joi.string().required(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   // Telegram allows about 30 messages a second per bot, about one a second per chat.
@@ -86,6 +91,12 @@ export const envSchema = Joi.object({
   GITHUB_OAUTH_URL: url(['http', 'https']).default('https://github.com'),
   GITHUB_API_URL: url(['http', 'https']).default('https://api.github.com'),
   OUTBOUND_TIMEOUT: duration.default('10s'),
+
+  // Outgoing webhooks to the operator's systems: private targets only ever outside production.
+  OUTGOING_WEBHOOK_ALLOW_PRIVATE: bool.default(false).when('NODE_ENV', { is: 'production', then: Joi.valid(false) }),
+  OUTGOING_WEBHOOK_ATTEMPTS: Joi.number().integer().min(1).max(20).default(6),
+  OUTGOING_WEBHOOK_BACKOFF_MS: Joi.number().integer().min(1).max(3_600_000).default(10_000),
+  OUTGOING_WEBHOOK_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(5),
 
   DATA_ENCRYPTION_KEY: encryptionKey.required(),
   METRICS_TOKEN: secret(16).required(),

@@ -8,6 +8,8 @@ import {
   InUseError,
   STATE_CONFLICTS,
   StateConflictError,
+  PAYMENT_REJECTIONS,
+  PaymentRejectedError,
   type ErrorCode,
   type ValidationIssue,
 } from '../shared/errors';
@@ -52,6 +54,9 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
   upstream_unavailable: { status: 502, detail: fixed(UPSTREAM) },
   upstream_timeout: { status: 504, detail: fixed(UPSTREAM) },
   upstream_rejected: { status: 422, detail: fixed('The VPN panel refused these values') },
+  payment_rejected: { status: 422, detail: (e) => PAYMENT_REJECTIONS[(e as PaymentRejectedError).reason] },
+  idempotency_key_reused: { status: 422, detail: fixed('Idempotency key reused with a different request') },
+  idempotency_in_flight: { status: 409, detail: fixed('A request with this idempotency key is still in progress') },
   service_unavailable: { status: 503, detail: fixed('Service temporarily unavailable'), headers: retryAfter },
   internal: { status: 500, detail: fixed('Internal server error') },
 };

@@ -19,6 +19,7 @@ function parameters(route: RouteDefinition): Operation[] {
   for (const [location, schema] of [
     ['path', route.request?.params],
     ['query', route.request?.query],
+    ['header', route.request?.headers],
   ] as const) {
     if (!schema) continue;
     const json = toJsonSchema(schema);

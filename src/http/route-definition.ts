@@ -38,6 +38,8 @@ export interface RouteDefinition {
     readonly params?: Joi.ObjectSchema;
     readonly query?: Joi.ObjectSchema;
     readonly body?: Joi.Schema;
+    /** Request headers the route reads (names lower-case); other headers pass. */
+    readonly headers?: Joi.ObjectSchema;
   };
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   readonly handler: (req: Request, res: Response) => Promise<void> | void;

@@ -13,6 +13,8 @@ import { serverRoutes } from '../modules/servers/servers.routes';
 import { hostRoutes } from '../modules/hosts/hosts.routes';
 import { monitoringRoutes } from '../modules/monitoring/monitoring.routes';
 import { telegramRoutes } from '../modules/telegram/telegram.routes';
+import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-webhooks.routes';
+import { paymentRoutes } from '../modules/payments/payments.routes';
 import { notificationRoutes } from '../modules/notifications/notifications.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
@@ -20,5 +22,25 @@ export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: systemRoutes },
-  { prefix: API_PREFIX, routes: [...authRoutes, ...twoFactorRoutes, ...oauthRoutes, ...inviteRoutes, ...apiKeyRoutes, ...adminRoutes, ...auditRoutes, ...planRoutes, ...vpnUserRoutes, ...serverRoutes, ...hostRoutes, ...monitoringRoutes, ...telegramRoutes, ...notificationRoutes] },
+  {
+    prefix: API_PREFIX,
+    routes: [
+      ...authRoutes,
+      ...twoFactorRoutes,
+      ...oauthRoutes,
+      ...inviteRoutes,
+      ...apiKeyRoutes,
+      ...adminRoutes,
+      ...auditRoutes,
+      ...planRoutes,
+      ...vpnUserRoutes,
+      ...serverRoutes,
+      ...hostRoutes,
+      ...monitoringRoutes,
+      ...telegramRoutes,
+      ...paymentRoutes,
+      ...outgoingWebhookRoutes,
+      ...notificationRoutes,
+    ],
+  },
 ];

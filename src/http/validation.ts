@@ -51,6 +51,7 @@ export function validateRequest(request: NonNullable<RouteDefinition['request']>
   if (request.params) schema.params = request.params.prefs(JOI_PREFERENCES);
   if (request.query) schema.query = request.query.prefs(JOI_PREFERENCES);
   if (request.body) schema.body = request.body.prefs(JOI_PREFERENCES);
+  if (request.headers) schema.headers = request.headers.unknown(true).prefs(JOI_PREFERENCES);
   return [refuseNulCharacters, celebrate(schema)];
 }
 

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'upstream_rejected'
+  | 'payment_rejected'
+  | 'idempotency_key_reused'
+  | 'idempotency_in_flight'
   | 'service_unavailable'
   | 'internal';
 
@@ -177,6 +180,34 @@ export class UpstreamRejectedError extends AppError {
   constructor(readonly service: string, message: string, options?: { cause?: unknown }) {
     super(`${service} rejected: ${message}`, options);
   }
+}
+
+/** What the payment provider refused, as a fixed sentence: its own error names never reach a client. */
+export const PAYMENT_REJECTIONS = {
+  asset: 'The payment provider does not accept this asset',
+  amount: 'The payment provider refused the amount',
+  invoice: 'The payment provider refused the invoice',
+} as const;
+
+/** Crypto Pay answered `{ok: false}` to what we sent: the caller's values (asset, amount), not an outage. */
+export class PaymentRejectedError extends AppError {
+  readonly code = 'payment_rejected';
+  constructor(
+    readonly reason: keyof typeof PAYMENT_REJECTIONS,
+    message: string,
+  ) {
+    super(`payment provider rejected: ${message}`);
+  }
+}
+
+/** An `Idempotency-Key` this caller already used for a different request. */
+export class IdempotencyKeyReusedError extends AppError {
+  readonly code = 'idempotency_key_reused';
+}
+
+/** The first request with this `Idempotency-Key` is still running after the wait for it ran out. */
+export class IdempotencyInFlightError extends AppError {
+  readonly code = 'idempotency_in_flight';
 }
 
 /** One of our own dependencies (database, Redis, hash pool) cannot take the work right now. */

@@ -1,7 +1,7 @@
 import type { Config } from '../../config';
 
 /** The BullMQ queues of the system; a job carries only the id of its PostgreSQL record. */
-export const QUEUE_NAMES = ['webhooks', 'notifications'] as const;
+export const QUEUE_NAMES = ['webhooks', 'notifications', 'outgoing-webhooks'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /**

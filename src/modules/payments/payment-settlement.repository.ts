@@ -7,6 +7,8 @@ export interface PaymentToSettle {
   external_invoice_id: string | null;
   user_id: string;
   plan_id: string;
+  amount: string;
+  asset: string;
   status: string;
   subscription_days: number;
   /** The absolute expiry computed once; set means "the panel may already carry it". */
@@ -21,6 +23,8 @@ const COLUMNS = [
   'external_invoice_id',
   'user_id',
   'plan_id',
+  'amount',
+  'asset',
   'status',
   'subscription_days',
   'new_expire_at',
@@ -32,6 +36,17 @@ const COLUMNS = [
 export class PaymentSettlementRepository {
   findByInvoice(db: Knex, provider: string, invoiceId: string): Promise<PaymentToSettle | undefined> {
     return db('payments').select(COLUMNS).where({ provider, external_invoice_id: invoiceId }).first();
+  }
+
+  /** Gives a payment without a recorded invoice the invoice that names it; never overwrites one. */
+  async claimInvoice(db: Knex, paymentId: string | null, provider: string, invoiceId: string): Promise<PaymentToSettle | undefined> {
+    if (!paymentId) return undefined;
+    const [claimed] = (await db('payments')
+      .where({ id: paymentId, provider })
+      .whereNull('external_invoice_id')
+      .update({ external_invoice_id: invoiceId })
+      .returning(COLUMNS)) as PaymentToSettle[];
+    return claimed;
   }
 
   findById(db: Knex, id: string): Promise<PaymentToSettle | undefined> {

@@ -5,13 +5,17 @@ import { jobId } from '../../infrastructure/queues/queue-names';
 import type { Logger } from '../../infrastructure/logger';
 import type { Clock } from '../../shared/clock';
 import type { AuditService } from '../audit/audit.service';
+import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import { templates } from '../notifications/templates';
+import { paymentIdOf } from './payment-payload';
 import type { PaymentSettlementRepository, PaymentToSettle } from './payment-settlement.repository';
 
 export interface PaidInvoice {
   provider: 'cryptobot';
   invoiceId: string;
   paidAt: Date | null;
+  /** The invoice's payload as Crypto Pay gives it back (`payment:<uuid>` for ours). */
+  payload?: string | null;
 }
 
 export type SettlementOutcome = 'completed' | 'already_completed' | 'unknown_invoice';
@@ -19,6 +23,16 @@ export type SettlementOutcome = 'completed' | 'already_completed' | 'unknown_inv
 const DAY_MS = 86_400_000;
 const LOCK = "select pg_advisory_lock(hashtext('payment-settlement'), hashtext(?))";
 const UNLOCK = "select pg_advisory_unlock(hashtext('payment-settlement'), hashtext(?))";
+
+/** What a settlement queues once it has committed: notifications and outgoing webhook deliveries. */
+interface Effects {
+  notifications: string[];
+  deliveries: string[];
+}
+const collect = (into: Effects, more: Effects) => {
+  into.notifications.push(...more.notifications);
+  into.deliveries.push(...more.deliveries);
+};
 
 /** One committed step on the connection that holds the user's lock. */
 type OnLock = <T>(step: (trx: Knex.Transaction) => Promise<T>) => Promise<T>;
@@ -44,8 +58,10 @@ export class PaymentSettlementService {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly repository: PaymentSettlementRepository;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
 
   constructor(deps: {
+    outgoingWebhookEvents: OutgoingWebhookEvents;
     db: Knex;
     remnawaveClient: RemnawaveClient;
     jobQueues: JobQueues;
@@ -61,11 +77,15 @@ export class PaymentSettlementService {
     this.logger = deps.logger;
     this.clock = deps.clock;
     this.repository = deps.paymentSettlementRepository;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
   }
 
   /** The webhook's path: Crypto Pay's update_id is not unique, the invoice is what identifies a payment. */
   async settlePaidInvoice(invoice: PaidInvoice): Promise<SettlementOutcome> {
-    const payment = await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId);
+    const payment =
+      (await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId)) ??
+      // Our row, whose invoice id was never recorded: the payload names it; claim the id for it now.
+      (await this.repository.claimInvoice(this.db, paymentIdOf(invoice.payload), invoice.provider, invoice.invoiceId));
     if (!payment) return 'unknown_invoice';
     return this.settle(payment.id, invoice.paidAt);
   }
@@ -74,18 +94,19 @@ export class PaymentSettlementService {
   async settle(paymentId: string, paidAt: Date | null): Promise<'completed' | 'already_completed'> {
     const found = await this.repository.findById(this.db, paymentId);
     if (found?.status === 'completed') return 'already_completed';
-    const queued: string[] = [];
+    const queued: Effects = { notifications: [], deliveries: [] };
     const outcome = await this.underUserLock(found!.user_id, async (onLock) => {
       // Read again under the lock: whoever held it may just have completed this very payment.
       const payment = (await onLock((trx) => this.repository.findById(trx, paymentId)))!;
       if (payment.status === 'completed') return 'already_completed' as const;
       for (const interrupted of await onLock((trx) => this.repository.halfApplied(trx, payment.user_id, payment.id))) {
-        queued.push(...(await this.applyAndComplete(onLock, interrupted, null)));
+        collect(queued, await this.applyAndComplete(onLock, interrupted, null));
       }
-      queued.push(...(await this.applyAndComplete(onLock, payment, paidAt)));
+      collect(queued, await this.applyAndComplete(onLock, payment, paidAt));
       return 'completed' as const;
     });
-    for (const notificationId of queued) await this.dispatchNotification(notificationId);
+    for (const notificationId of queued.notifications) await this.dispatchNotification(notificationId);
+    await this.outgoingWebhookEvents.dispatch(queued.deliveries);
     return outcome;
   }
 
@@ -110,7 +131,7 @@ export class PaymentSettlementService {
     }
   }
 
-  private async applyAndComplete(onLock: OnLock, payment: PaymentToSettle, paidAt: Date | null): Promise<string[]> {
+  private async applyAndComplete(onLock: OnLock, payment: PaymentToSettle, paidAt: Date | null): Promise<Effects> {
     const user = await this.remnawaveClient.getUser(Number(payment.user_id));
     const currentExpiry = Date.parse(user.expireAt);
     let target = payment.new_expire_at;
@@ -143,14 +164,23 @@ export class PaymentSettlementService {
         },
         trx,
       );
-      if (user.telegramId === null) return [];
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', {
+        payment_id: payment.id,
+        user_id: payment.user_id,
+        plan_id: payment.plan_id,
+        amount: payment.amount,
+        asset: payment.asset,
+        subscription_days: payment.subscription_days,
+        expire_at: expiresAt.toISOString(),
+      });
+      if (user.telegramId === null) return { notifications: [], deliveries };
       const message = templates.paymentCompleted({
         planName: await this.repository.planName(trx, payment.plan_id),
         days: payment.subscription_days,
         expiresAt,
       });
       const notificationId = await this.repository.queueNotification(trx, payment.id, user.telegramId, message);
-      return notificationId ? [notificationId] : [];
+      return { notifications: notificationId ? [notificationId] : [], deliveries };
     });
   }
 

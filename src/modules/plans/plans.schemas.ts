@@ -33,7 +33,10 @@ export const createPlanBody = Joi.object({
 
 export const updatePlanBody = Joi.object(fields).min(1);
 
-export const listPlansQuery = Joi.object(pageQueryKeys);
+export const listPlansQuery = Joi.object({
+  ...pageQueryKeys,
+  include_inactive: Joi.boolean().default(false).description('Inactive plans too: needs manage_plans (401 without credentials, 403 without the permission)'),
+});
 
 export const planSchema = Joi.object({
   id: Joi.string().guid(),

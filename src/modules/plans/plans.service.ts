@@ -17,6 +17,18 @@ export class PlanService {
     return this.planRepository.list(page, { activeOnly: true });
   }
 
+  /** For manage_plans: inactive plans too. */
+  listAll(page: PageRequest): Promise<Page<Plan>> {
+    return this.planRepository.list(page, { activeOnly: false });
+  }
+
+  /** An inactive plan exists only for those who may manage plans: for anyone else it is not found. */
+  async getVisible(id: string, { includeInactive }: { includeInactive: boolean }): Promise<Plan> {
+    const plan = await this.planRepository.findById(id);
+    if (!plan || (!plan.is_active && !includeInactive)) throw new NotFoundError('Plan');
+    return plan;
+  }
+
   async get(id: string): Promise<Plan> {
     const plan = await this.planRepository.findById(id);
     if (!plan) throw new NotFoundError('Plan');

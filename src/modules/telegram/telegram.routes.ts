@@ -4,6 +4,8 @@ import type { RouteDefinition } from '../../http/route-definition';
 import { SubscriptionExpiredError } from '../../shared/errors';
 import { vpnUserSchema } from '../vpn-users/vpn-users.schemas';
 import { subscriptionState } from './subscription-state';
+import { idempotencyHeaders, telegramInvoiceBody } from '../payments/payments.schemas';
+import { idempotencyKeyOf, INVOICE_RESPONSES, sendAnswer } from '../payments/payments.routes';
 
 /** What the Telegram bot reads about the VPN user behind a Telegram account. */
 const tags = ['telegram'];
@@ -58,6 +60,20 @@ export const telegramRoutes: readonly RouteDefinition[] = [
       const user = await vpnUserService.findByTelegramId(telegramIdOf(req));
       if (subscriptionState(user, clock.now()).expired) throw new SubscriptionExpiredError('subscription expired');
       res.json({ subscription_url: user.subscription_url });
+    },
+  },
+  {
+    method: 'post',
+    path: '/telegram/users/:telegram_id/invoice',
+    summary: 'Create a Crypto Pay invoice for the VPN user of a Telegram account (as POST /payments/crypto/invoice)',
+    description:
+      'Never 402: paying is how an expired subscription is renewed, so an expired (or disabled) user may buy; only the actions that use the subscription itself (the config link) need it active. The VPN user is found by exact Telegram id, as the other bot routes do.',
+    tags,
+    access: 'subscription_create',
+    request: { params, body: telegramInvoiceBody, headers: idempotencyHeaders },
+    responses: { ...INVOICE_RESPONSES, 404: { description: 'VPN user not found / Plan not found (unknown or inactive)' } },
+    handler: async (req, res) => {
+      sendAnswer(res, await req.container.cradle.paymentService.createInvoiceForTelegramUser(telegramIdOf(req), req.body, idempotencyKeyOf(req)));
     },
   },
 ];

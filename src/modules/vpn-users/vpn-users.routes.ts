@@ -1,9 +1,10 @@
-import type { RouteDefinition, ResponseSpec } from '../../http/route-definition';
+import type { Access, RouteDefinition, ResponseSpec } from '../../http/route-definition';
 import type { PageRequest } from '../../shared/pagination';
-import type { VpnUserAction, VpnUserFilters } from './vpn-users.service';
+import type { BulkOperation, VpnUserAction, VpnUserFilters } from './vpn-users.service';
 import {
   BULK_MAX,
   bulkBody,
+  bulkExtendBody,
   bulkResultSchema,
   createVpnUserBody,
   listVpnUsersQuery,
@@ -19,17 +20,42 @@ const idOf = (params: unknown) => Number((params as { id: number | string }).id)
 const NOT_FOUND: ResponseSpec = { description: 'VPN user not found' };
 const UPSTREAM = { 502: { description: 'Upstream service unavailable (the VPN panel failed)' }, 504: { description: 'Upstream service unavailable (the VPN panel timed out)' } };
 
-const bulkRoute = (action: 'enable' | 'disable'): RouteDefinition => ({
+interface BulkRouteSpec {
+  name: string;
+  summary: string;
+  access: Access;
+  body: typeof bulkBody;
+  operation: (body: Record<string, unknown>) => BulkOperation;
+}
+
+const BULK_ROUTES: readonly BulkRouteSpec[] = [
+  { name: 'enable', summary: 'Enable', access: 'user_update', body: bulkBody, operation: () => ({ kind: 'enable' }) },
+  { name: 'disable', summary: 'Disable', access: 'user_update', body: bulkBody, operation: () => ({ kind: 'disable' }) },
+  { name: 'reset-traffic', summary: 'Reset the traffic of', access: 'user_update', body: bulkBody, operation: () => ({ kind: 'reset-traffic' }) },
+  { name: 'delete', summary: 'Delete', access: 'user_delete', body: bulkBody, operation: () => ({ kind: 'delete' }) },
+  {
+    name: 'extend',
+    summary: 'Extend by N days the expiry of',
+    access: 'user_update',
+    body: bulkExtendBody,
+    operation: (body) => ({ kind: 'extend', days: body.days as number }),
+  },
+];
+
+const bulkRoute = (spec: BulkRouteSpec): RouteDefinition => ({
   method: 'post',
-  path: `/users/bulk/${action}`,
-  summary: `${action === 'enable' ? 'Enable' : 'Disable'} 1..${BULK_MAX} VPN users, with a result per id`,
-  description: 'Each id runs the single-user action, a few at a time; every change is audited. 502/504 only when the panel failed for every id.',
+  path: `/users/bulk/${spec.name}`,
+  summary: `${spec.summary} 1..${BULK_MAX} VPN users, with a result per id`,
+  description:
+    'Each id runs the single-user operation, a few at a time; every change is audited. 502/504 only when the panel failed for every id.' +
+    (spec.name === 'extend' ? ' Each new expiry is computed once, from one read, and SET: a retried panel call never adds twice.' : ''),
   tags,
-  access: 'user_update',
-  request: { body: bulkBody },
+  access: spec.access,
+  request: { body: spec.body },
   responses: { 200: { description: 'One result per id: ok, not_found or error', schema: bulkResultSchema }, ...UPSTREAM },
   handler: async (req, res) => {
-    res.json(await req.container.cradle.vpnUserService.bulk((req.body as { ids: number[] }).ids, action));
+    const body = req.body as Record<string, unknown> & { ids: number[] };
+    res.json(await req.container.cradle.vpnUserService.bulk(body.ids, spec.operation(body)));
   },
 });
 
@@ -47,8 +73,7 @@ const actionRoute = (action: VpnUserAction, summary: string): RouteDefinition =>
 });
 
 export const vpnUserRoutes: readonly RouteDefinition[] = [
-  bulkRoute('enable'),
-  bulkRoute('disable'),
+  ...BULK_ROUTES.map(bulkRoute),
   {
     method: 'get',
     path: '/users',

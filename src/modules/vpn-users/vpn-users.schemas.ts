@@ -37,8 +37,11 @@ export const updateVpnUserBody = Joi.object({
 }).min(1);
 
 export const BULK_MAX = 100;
-export const bulkBody = Joi.object({
-  ids: Joi.array().items(vpnUserIdParams.extract('id')).min(1).max(BULK_MAX).unique().required(),
+const bulkIds = Joi.array().items(vpnUserIdParams.extract('id')).min(1).max(BULK_MAX).unique().required();
+export const bulkBody = Joi.object({ ids: bulkIds });
+export const bulkExtendBody = Joi.object({
+  ids: bulkIds,
+  days: Joi.number().integer().min(1).max(3650).required().description('Days added past max(now, current expiry)'),
 });
 
 export const vpnUserSchema = Joi.object({

@@ -36,6 +36,8 @@ export interface VpnUserChanges {
 }
 
 export type VpnUserAction = 'enable' | 'disable' | 'reset-traffic' | 'revoke';
+/** What one bulk request does to each of its ids. */
+export type BulkOperation = { kind: 'enable' | 'disable' | 'reset-traffic' } | { kind: 'delete' } | { kind: 'extend'; days: number };
 export type BulkOutcome = 'ok' | 'not_found' | 'error';
 export interface BulkResult {
   results: { id: number; result: BulkOutcome }[];
@@ -52,6 +54,7 @@ const ACTION_AUDIT: Record<VpnUserAction, string> = {
 };
 /** Panel calls of one bulk request in flight at once: enough to be quick, few enough to be polite. */
 const BULK_CONCURRENCY = 5;
+const DAY_MS = 86_400_000;
 /** Exact lookups stream the panel's matches; more than this many for one email or Telegram id is nonsense. */
 const EXACT_MATCH_CAP = 1000;
 const STREAM_PAGE = 250;
@@ -123,14 +126,37 @@ export class VpnUserService {
   }
 
   /**
-   * The panel has no bulk call with per-user results, so each id runs the single action, a few at a
-   * time. When every id failed because the panel is away, that is the answer (502/504), not a list.
+   * Moves the expiry N days past max(now, current expiry): the new date is computed once, from one
+   * read, and SET, so a retried panel call sets the same date again instead of adding twice. An
+   * expired user is active again; one an operator disabled stays disabled.
    */
-  async bulk(ids: readonly number[], action: 'enable' | 'disable'): Promise<BulkResult> {
+  async extend(id: number, days: number, now = Date.now()): Promise<VpnUser> {
+    const current = await this.remnawaveClient.getUser(id);
+    const before = toVpnUser(current);
+    const expireAt = new Date(Math.max(now, Date.parse(current.expireAt)) + days * DAY_MS).toISOString();
+    const changes: PanelUserChanges = { expireAt, ...(current.status === 'EXPIRED' ? { status: 'ACTIVE' as const } : {}) };
+    const after = toVpnUser(await this.remnawaveClient.updateUser(id, changes));
+    await this.audit('vpn_user.extended', before, after);
+    return after;
+  }
+
+  /**
+   * The panel has no bulk call with per-user results, so each id runs the single operation, a few
+   * at a time. When every id failed because the panel is away, that is the answer (502/504), not a
+   * list.
+   */
+  async bulk(ids: readonly number[], operation: BulkOperation): Promise<BulkResult> {
+    // One instant for the whole request: every extension in it counts from the same "now".
+    const now = Date.now();
+    const run = (id: number): Promise<unknown> => {
+      if (operation.kind === 'delete') return this.delete(id);
+      if (operation.kind === 'extend') return this.extend(id, operation.days, now);
+      return this.act(id, operation.kind);
+    };
     const failures: unknown[] = [];
     const results = await boundedMap(ids, BULK_CONCURRENCY, async (id) => {
       try {
-        await this.act(id, action);
+        await run(id);
         return { id, result: 'ok' as BulkOutcome };
       } catch (error) {
         if (error instanceof NotFoundError) return { id, result: 'not_found' as BulkOutcome };

@@ -156,6 +156,9 @@ describe('VPN users: CRUD and actions through the panel', function () {
       ['post', '/api/v1/users/1/revoke', () => undefined, 'viewer'],
       ['post', '/api/v1/users/bulk/enable', () => ({ ids: [1] }), 'viewer'],
       ['post', '/api/v1/users/bulk/disable', () => ({ ids: [1] }), 'viewer'],
+      ['post', '/api/v1/users/bulk/reset-traffic', () => ({ ids: [1] }), 'viewer'],
+      ['post', '/api/v1/users/bulk/extend', () => ({ ids: [1], days: 1 }), 'viewer'],
+      ['post', '/api/v1/users/bulk/delete', () => ({ ids: [1] }), 'operator'],
     ];
     for (const [method, path, body, role] of cases) {
       it(`${method.toUpperCase()} ${path} as ${role}: 403, the panel not called`, async () => {

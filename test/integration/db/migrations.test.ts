@@ -89,6 +89,9 @@ describe('database migrations', function () {
       'notification_queue',
       'server_geolocations',
       'api_keys',
+      'outgoing_webhooks',
+      'outgoing_webhook_deliveries',
+      'payment_idempotency_keys',
     ]);
   });
 

@@ -1,20 +1,16 @@
 import { expect } from 'chai';
 import { asValue } from 'awilix';
-import { randomUUID } from 'node:crypto';
 import type { AppContainer } from '../../../src/container';
 import { jobId } from '../../../src/infrastructure/queues/queue-names';
+import { encryptSecret } from '../../../src/shared/secrets';
 import { FakeRemnawave } from '../../fakes/remnawave';
 import { FAST_RESILIENCE } from '../remnawave/panel-client';
 import { createTestApp, type TestApp } from '../../support/test-app';
+import { jobScope } from '../../support/job-scope';
 
 const DAY_MS = 86_400_000;
 
-/** A job's scope, as the webhook worker gives one to each job. */
-function jobScope(container: AppContainer) {
-  const scope = container.createScope();
-  scope.register({ requestContext: asValue({ requestId: `job-${randomUUID()}`, ip: 'worker', userAgent: undefined }) });
-  return scope.cradle.paymentSettlementService;
-}
+const settlement = (container: AppContainer) => jobScope(container).paymentSettlementService;
 
 describe('payment settlement', () => {
   let t: TestApp;
@@ -59,7 +55,7 @@ describe('payment settlement', () => {
     const user = fake.seedUser({ expireAt, telegramId: 424242 });
     const { id, invoiceId } = await pendingPayment(user.id);
 
-    const outcome = await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: new Date('2026-11-28T12:00:00Z') });
+    const outcome = await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: new Date('2026-11-28T12:00:00Z') });
 
     expect(outcome).to.equal('completed');
     expect(Date.parse(fake.user(user.id)!.expireAt) - Date.parse(expireAt)).to.equal(30 * DAY_MS);
@@ -86,7 +82,7 @@ describe('payment settlement', () => {
     const { id, invoiceId } = await pendingPayment(user.id);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 10 }, () => jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })),
+      Array.from({ length: 10 }, () => settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })),
     );
 
     expect(outcomes.filter((o) => o === 'completed')).to.have.length(1);
@@ -96,6 +92,27 @@ describe('payment settlement', () => {
     expect(await notificationsOf(id)).to.have.length(1);
   });
 
+  it('when an operator endpoint subscribes to payment.completed, then one signed delivery is recorded and queued per payment', async () => {
+    const { db, config, jobQueues } = t.container.cradle;
+    const [endpoint] = (await db('outgoing_webhooks')
+      .insert({ url: 'https://billing.example/hook', events: ['payment.completed'], secret_encrypted: encryptSecret('whsec_x', config.dataEncryptionKey) })
+      .returning('id')) as Array<{ id: string }>;
+    const user = fake.seedUser();
+    const { id, invoiceId } = await pendingPayment(user.id);
+
+    await Promise.all([1, 2, 3].map(() => settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })));
+
+    const deliveries = await db('outgoing_webhook_deliveries').where({ endpoint_id: endpoint!.id });
+    expect(deliveries).to.have.length(1);
+    const body = JSON.parse(deliveries[0].body);
+    expect(body.event).to.equal('payment.completed');
+    expect(body.data).to.deep.include({ payment_id: id, user_id: String(user.id), amount: '4.99000000', asset: 'USDT', subscription_days: 30 });
+    const job = await jobQueues.queue('outgoing-webhooks').getJob(`delivery-${deliveries[0].id}`);
+    expect(job?.data).to.deep.equal({ deliveryId: deliveries[0].id });
+    await job?.remove();
+    await db('outgoing_webhooks').del();
+  });
+
   it('when two payments of one user are settled at once, then both count', async () => {
     const user = fake.seedUser();
     const before = Date.parse(user.expireAt);
@@ -103,8 +120,8 @@ describe('payment settlement', () => {
     const second = await pendingPayment(user.id, 7);
 
     await Promise.all([
-      jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: first.invoiceId, paidAt: null }),
-      jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: second.invoiceId, paidAt: null }),
+      settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: first.invoiceId, paidAt: null }),
+      settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: second.invoiceId, paidAt: null }),
     ]);
 
     expect(Date.parse(fake.user(user.id)!.expireAt) - before).to.equal(37 * DAY_MS);
@@ -117,7 +134,7 @@ describe('payment settlement', () => {
     const { invoiceId } = await pendingPayment(user.id);
     const startedAt = Date.now();
 
-    await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
+    await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
 
     const expiry = Date.parse(fake.user(user.id)!.expireAt);
     expect(expiry).to.be.within(startedAt + 30 * DAY_MS, Date.now() + 30 * DAY_MS);
@@ -131,7 +148,7 @@ describe('payment settlement', () => {
     fake.failPath(/^\/api\/users$/, 'server_error');
 
     let failure: unknown;
-    await jobScope(t.container)
+    await settlement(t.container)
       .settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })
       .catch((error: unknown) => (failure = error));
 
@@ -142,7 +159,7 @@ describe('payment settlement', () => {
     expect(await notificationsOf(id)).to.have.length(0);
 
     fake.heal();
-    expect(await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
+    expect(await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
     expect(Date.parse(fake.user(user.id)!.expireAt) - before).to.equal(30 * DAY_MS);
     expect(await notificationsOf(id)).to.have.length(1);
   });
@@ -155,7 +172,7 @@ describe('payment settlement', () => {
     await t.container.cradle.db('payments').where({ id }).update({ new_expire_at: target });
     fake.user(user.id)!.expireAt = target.toISOString();
 
-    expect(await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
+    expect(await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
 
     expect(fake.user(user.id)!.expireAt).to.equal(target.toISOString());
     expect(fake.count('PATCH', /^\/api\/users$/)).to.equal(0);
@@ -172,8 +189,8 @@ describe('payment settlement', () => {
       .update({ new_expire_at: new Date(before + 30 * DAY_MS) });
     const next = await pendingPayment(user.id, 10);
 
-    await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: next.invoiceId, paidAt: null });
-    const late = await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: interrupted.invoiceId, paidAt: null });
+    await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: next.invoiceId, paidAt: null });
+    const late = await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: interrupted.invoiceId, paidAt: null });
 
     expect(late).to.equal('already_completed');
     expect(Date.parse(fake.user(user.id)!.expireAt) - before).to.equal(40 * DAY_MS);
@@ -188,20 +205,20 @@ describe('payment settlement', () => {
     const later = new Date(Date.parse(user.expireAt) + 365 * DAY_MS).toISOString();
     fake.user(user.id)!.expireAt = later;
 
-    await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
+    await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
 
     expect(fake.user(user.id)!.expireAt).to.equal(later);
   });
 
   it('when the invoice is not one of ours, then nothing happens', async () => {
-    expect(await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: '999999999999', paidAt: null })).to.equal('unknown_invoice');
+    expect(await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId: '999999999999', paidAt: null })).to.equal('unknown_invoice');
     expect(fake.requests).to.have.length(0);
   });
 
   it('when the user has no Telegram id, then the payment completes without a notification', async () => {
     const user = fake.seedUser({ telegramId: null });
     const { id, invoiceId } = await pendingPayment(user.id);
-    await jobScope(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
+    await settlement(t.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null });
     expect((await payment(id)).status).to.equal('completed');
     expect(await notificationsOf(id)).to.have.length(0);
   });
@@ -217,7 +234,7 @@ describe('payment settlement', () => {
       const user = fake.seedUser({ telegramId: 9090 });
       const { id, invoiceId } = await pendingPayment(user.id);
 
-      expect(await jobScope(offline.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
+      expect(await settlement(offline.container).settlePaidInvoice({ provider: 'cryptobot', invoiceId, paidAt: null })).to.equal('completed');
 
       const [row] = await notificationsOf(id);
       expect(row.status).to.equal('pending');

@@ -24,6 +24,9 @@ import {
   UnsupportedContentEncodingError,
   UnsupportedMediaTypeError,
   UpstreamRejectedError,
+  PaymentRejectedError,
+  IdempotencyKeyReusedError,
+  IdempotencyInFlightError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   type AppError,
@@ -111,6 +114,21 @@ const CASES: Partial<Record<ErrorCode, Case>> = {
     error: () => new UpstreamRejectedError('Remnawave', `HTTP 400 A032 expireAt must be in the future ${INTERNAL}`),
     status: 422,
     detail: 'The VPN panel refused these values',
+  },
+  payment_rejected: {
+    error: () => new PaymentRejectedError('asset', `createInvoice: HTTP 400 ASSET_INVALID ${INTERNAL}`),
+    status: 422,
+    detail: 'The payment provider does not accept this asset',
+  },
+  idempotency_key_reused: {
+    error: () => new IdempotencyKeyReusedError(`key of admin:${INTERNAL}`),
+    status: 422,
+    detail: 'Idempotency key reused with a different request',
+  },
+  idempotency_in_flight: {
+    error: () => new IdempotencyInFlightError(INTERNAL),
+    status: 409,
+    detail: 'A request with this idempotency key is still in progress',
   },
   service_unavailable: {
     error: () => new ServiceUnavailableError('database', 30, { cause: new Error(INTERNAL) }),

@@ -123,8 +123,13 @@ describe('OpenAPI document', function () {
     const update = document.paths['/api/v1/plans/{id}']!.patch!;
     expect(update.parameters).to.deep.include({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } });
     const list = document.paths['/api/v1/plans']!.get!;
-    expect(list.parameters!.map((parameter) => `${parameter.in}:${parameter.name}`)).to.have.members(['query:page', 'query:page_size']);
-    expect(list.responses).not.to.have.property('401');
+    expect(list.parameters!.map((parameter) => `${parameter.in}:${parameter.name}`)).to.have.members(['query:page', 'query:page_size', 'query:include_inactive']);
+    // Public: the only 401 is the route's own (include_inactive without credentials), not the shared one.
+    expect((list.responses as Record<string, { description: string }>)['401']?.description).to.include('include_inactive');
+    const invoice = document.paths['/api/v1/payments/crypto/invoice']!.post!;
+    const key = (invoice.parameters as { name: string; in: string; required: boolean }[]).find((parameter) => parameter.name === 'idempotency-key');
+    expect(key).to.include({ in: 'header', required: false });
+    expect(invoice['x-permission']).to.equal('payment_create');
   });
 
   it('when the document is served twice, then it is the same document (built once per container)', async () => {
