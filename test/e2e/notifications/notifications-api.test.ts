@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { notificationJobId } from '../../../src/modules/notifications/notification-dispatcher';
 import { expectCleanBody } from '../../integration/skeleton/helpers';
+import { DEFAULT_PASSWORD } from '../../support/fixtures';
+import { reauthenticate } from '../../support/auth-helpers';
 import { panelSuite, type PanelSuite } from '../../support/panel-suite';
 
 describe('notifications: POST/GET/DELETE /notifications', function () {
@@ -102,5 +104,16 @@ describe('notifications: POST/GET/DELETE /notifications', function () {
     expect(missing.body).to.deep.equal({ detail: 'Notification not found' });
     expectCleanBody(missing);
     expect((await s.t.http.delete(`/api/v1/notifications/${created.body.id}`).set(s.as.viewer.bearer)).status).to.equal(403);
+  });
+
+  it('when a service sends with an API key, then the row names no admin and the audit entry names the key', async () => {
+    await reauthenticate(s.t, s.as.super_admin.bearer, DEFAULT_PASSWORD);
+    const key = await s.t.http.post('/api/v1/admins/api-keys').set(s.as.super_admin.bearer).send({ name: 'telegram-bot', role: 'support' });
+    expect(key.status).to.equal(201);
+    const res = await post({ telegram_id: 5, message: 'from the bot' }, { Authorization: `Bearer ${key.body.key}` });
+    expect(res.status).to.equal(201);
+    expect(res.body.created_by).to.equal(null);
+    const [entry] = await s.auditOf('notification');
+    expect(entry).to.include({ admin_id: null, api_key_id: key.body.id });
   });
 });

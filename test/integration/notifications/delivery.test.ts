@@ -5,7 +5,10 @@ import type { AppContainer } from '../../../src/container';
 import type { DeliveryPolicy } from '../../../src/modules/notifications/delivery-policy';
 import { backoffDelayMs } from '../../../src/modules/notifications/delivery-policy';
 import { OUTCOME_UNKNOWN, TIMED_OUT } from '../../../src/modules/notifications/notification-delivery.service';
-import { notificationJobId } from '../../../src/modules/notifications/notification-dispatcher';
+import { NotificationDispatcher, notificationJobId } from '../../../src/modules/notifications/notification-dispatcher';
+import type { JobQueues } from '../../../src/infrastructure/queues/job-queues';
+import type { Logger } from '../../../src/infrastructure/logger';
+import { ServiceUnavailableError } from '../../../src/shared/errors';
 import { NO_ADMIN_RECIPIENT, type NewNotification, type NotificationRow } from '../../../src/modules/notifications/notifications.repository';
 import { FakeTelegram } from '../../fakes/telegram';
 import { createAdmin } from '../../support/fixtures';
@@ -175,5 +178,21 @@ describe('notification delivery (the deliver job, in-process)', () => {
     const parent = await t.container.cradle.notificationRepository.insert({ to_admins: true, message: 'node down' });
     expect(await deliver(parent.id)).to.deep.equal({ kind: 'done', result: 'failed' });
     expect(await row(parent.id)).to.include({ status: 'failed', error: NO_ADMIN_RECIPIENT });
+  });
+
+  it('when the chat interval is 0, then the pacer never holds a chat', async () => {
+    const pacer = t.container.cradle.chatPacer;
+    expect(await pacer.take('424242', 0)).to.equal(0);
+    expect(await pacer.take('424242', 0)).to.equal(0);
+  });
+
+  it('when the job cannot be added after the commit (Redis away), then the row stays pending for the sweep and the miss is logged', async () => {
+    const warnings: unknown[] = [];
+    const dispatcher = new NotificationDispatcher({
+      jobQueues: { add: () => Promise.reject(new ServiceUnavailableError('queue')) } as unknown as JobQueues,
+      logger: { warn: (...args: unknown[]) => warnings.push(args) } as unknown as Logger,
+    });
+    await dispatcher.dispatchOrLeave('00000000-0000-4000-8000-000000000009');
+    expect(JSON.stringify(warnings)).to.contain('its pending row remains for the sweep').and.contain('00000000-0000-4000-8000-000000000009');
   });
 });

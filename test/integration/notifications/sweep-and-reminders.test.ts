@@ -105,6 +105,13 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     expect(await db()('notification_queue')).to.have.length(2);
   });
 
+  it('when more pending rows lost their jobs than one page holds, then one run pages through all of them', async () => {
+    const old = new Date(Date.now() - SWEEP_GRACE_MS - 5000);
+    await db()('notification_queue').insert(Array.from({ length: 620 }, (_, i) => ({ target_telegram_id: 10_000 + i, message: 'lost', created_at: old })));
+    expect(await jobScope(t.container).notificationSweepService.run()).to.equal(620);
+    expect(await queue().getJobCountByTypes('waiting')).to.equal(620);
+  });
+
   it('when the same expiry is given in two spellings, then the dedupe key is one', () => {
     expect(expiryReminderKey(5, '2026-12-01T00:00:00Z')).to.equal(expiryReminderKey('5', '2026-12-01T00:00:00.000Z'));
   });

@@ -115,10 +115,20 @@ describe('Telegram client against the fake Bot API', () => {
     expectNoToken(error);
   });
 
+  it('when the API URL points past the Bot API (a 404), then it is our configuration: a transient upstream failure', async () => {
+    const misplaced = clientFor({ TELEGRAM_API_URL: `${fake.url}/nested` });
+    const error = await failureOf(misplaced.sendMessage(5, 'hi'));
+    expect(error).to.be.instanceOf(UpstreamUnavailableError).and.not.to.be.instanceOf(TelegramRefusedError);
+    expect(error.message).to.contain('404');
+    await misplaced.close();
+  });
+
   it('when a 429 comes without retry_after, or the error body is not Telegram\'s envelope, then it is still classified', async () => {
     const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
-      if (req.url?.includes('flood')) {
+      if (req.url?.includes('huge')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`{"ok":true,"pad":"${'x'.repeat(1024 * 1024)}"}`);
+      } else if (req.url?.includes('flood')) {
         res.writeHead(429, { 'content-type': 'application/json' }).end('{"ok":false,"error_code":429,"description":"Too Many Requests"}');
       } else {
         res.writeHead(400, { 'content-type': 'text/plain' }).end('nope');
@@ -131,7 +141,9 @@ describe('Telegram client against the fake Bot API', () => {
     expect((flood as TelegramRetryAfterError).retryAfterSeconds).to.equal(1);
     const plain = clientFor({ TELEGRAM_API_URL: `http://127.0.0.1:${port}` });
     expect(await failureOf(plain.sendMessage(1, 'hi'))).to.be.instanceOf(UpstreamUnavailableError);
-    await Promise.all([odd.close(), plain.close()]);
+    const huge = clientFor({ TELEGRAM_API_URL: `http://127.0.0.1:${port}/huge` });
+    expect((await failureOf(huge.sendMessage(1, 'hi'))).message).to.contain('reply too large');
+    await Promise.all([odd.close(), plain.close(), huge.close()]);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
