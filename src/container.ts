@@ -50,6 +50,15 @@ import { ApiKeyRepository } from './modules/api-keys/api-keys.repository';
 import { ApiKeyVerifier } from './modules/api-keys/api-key.verifier';
 import { ApiKeyService } from './modules/api-keys/api-keys.service';
 import { JobQueues } from './infrastructure/queues/job-queues';
+import { WebhookLogRepository } from './modules/webhooks/webhook-logs.repository';
+import { WebhookJobs } from './modules/webhooks/webhook-jobs';
+import { WebhookIntakeService } from './modules/webhooks/webhook-intake.service';
+import { WebhookLogService } from './modules/webhooks/webhook-log.service';
+import { WebhookProcessor } from './modules/webhooks/webhook-processor';
+import { WebhookSweep } from './modules/webhooks/webhook-sweep';
+import { RemnawaveEventHandler } from './modules/webhooks/remnawave-events';
+import { NotificationOutbox } from './modules/notifications/notification-outbox';
+import { QueueMonitor } from './infrastructure/queues/queue-monitor';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
 import { PaymentReconciliationService } from './modules/payments/payment-reconciliation.service';
@@ -105,6 +114,10 @@ export interface Cradle {
   apiKeyVerifier: ApiKeyVerifier;
   /** BullMQ producers: every queue's jobs are added through this one per process. */
   jobQueues: JobQueues;
+  /** Adds webhook jobs with the configured retries (intake, retry endpoint, sweep). */
+  webhookJobs: WebhookJobs;
+  /** Queue depths and ages, for /monitoring/health and the /metrics gauges. */
+  queueMonitor: QueueMonitor;
   /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
   webhookSender: WebhookSender;
   /** Pool, retry and breaker settings of the Crypto Pay client; tests may register tighter ones. */
@@ -138,6 +151,14 @@ export interface Cradle {
   hostService: HostService;
   monitoringService: MonitoringService;
   apiKeyService: ApiKeyService;
+  webhookLogRepository: WebhookLogRepository;
+  webhookIntakeService: WebhookIntakeService;
+  webhookLogService: WebhookLogService;
+  /** Worker side: a job's processing and the periodic sweep. */
+  webhookProcessor: WebhookProcessor;
+  webhookSweep: WebhookSweep;
+  remnawaveEventHandler: RemnawaveEventHandler;
+  notificationOutbox: NotificationOutbox;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
   paymentReconciliationService: PaymentReconciliationService;
@@ -205,6 +226,8 @@ export function buildContainer(config: Config): AppContainer {
     jobQueues: asClass(JobQueues)
       .singleton()
       .disposer((queues) => queues.close()),
+    webhookJobs: asClass(WebhookJobs).singleton(),
+    queueMonitor: asClass(QueueMonitor).singleton(),
     webhookSender: asClass(WebhookSender)
       .singleton()
       .disposer((sender) => sender.close()),
@@ -242,6 +265,14 @@ export function buildContainer(config: Config): AppContainer {
     hostService: asClass(HostService).scoped(),
     monitoringService: asClass(MonitoringService).scoped(),
     apiKeyService: asClass(ApiKeyService).scoped(),
+    // Webhooks: intake and the admin log in the API, processing and the sweep in the webhook worker.
+    webhookLogRepository: asClass(WebhookLogRepository).scoped(),
+    webhookIntakeService: asClass(WebhookIntakeService).scoped(),
+    webhookLogService: asClass(WebhookLogService).scoped(),
+    webhookProcessor: asClass(WebhookProcessor).scoped(),
+    webhookSweep: asClass(WebhookSweep).scoped(),
+    remnawaveEventHandler: asClass(RemnawaveEventHandler).scoped(),
+    notificationOutbox: asClass(NotificationOutbox).scoped(),
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),

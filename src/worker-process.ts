@@ -43,11 +43,11 @@ export async function startWorker(name: string, config: Config, definitionsFor: 
   runtime.start();
 
   let server: http.Server | undefined;
-  if (Number(process.env.WORKER_HEALTH_PORT ?? 0) > 0) {
+  if (config.workers.healthPort > 0) {
     server = healthServer(runtime, container);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
-      server!.listen(Number(process.env.WORKER_HEALTH_PORT), () => resolve());
+      server!.listen(config.workers.healthPort, () => resolve());
     });
   }
   const healthPort = server ? (server.address() as AddressInfo).port : undefined;

@@ -60,6 +60,26 @@ export interface Config {
   };
   readonly dataEncryptionKey: Buffer;
   readonly metricsToken: string;
+  readonly workers: {
+    readonly concurrency: number;
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
+    /** 0: no health server. */
+    readonly healthPort: number;
+  };
+  readonly webhooks: {
+    readonly jobAttempts: number;
+    /** First retry delay; each later one doubles it. */
+    readonly jobBackoffMs: number;
+    readonly sweepIntervalMs: number;
+    /** A row younger than this may still be on its way into the queue: the sweep leaves it. */
+    readonly sweepMinAgeMs: number;
+  };
+  readonly queueHealth: {
+    readonly waitingDegraded: number;
+    readonly oldestWaitingDegradedMs: number;
+    readonly failedDegraded: number;
+  };
 }
 
 /** Values that already passed envSchema; the shape is the schema's, with its defaults applied. */
@@ -151,5 +171,22 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
     },
     dataEncryptionKey: Buffer.from(str('DATA_ENCRYPTION_KEY'), 'base64'),
     metricsToken: str('METRICS_TOKEN'),
+    workers: {
+      concurrency: Number(env.WORKER_CONCURRENCY),
+      lockDurationMs: seconds(env.WORKER_LOCK_DURATION) * 1000,
+      stalledIntervalMs: seconds(env.WORKER_STALLED_INTERVAL) * 1000,
+      healthPort: Number(env.WORKER_HEALTH_PORT),
+    },
+    webhooks: {
+      jobAttempts: Number(env.WEBHOOK_JOB_ATTEMPTS),
+      jobBackoffMs: seconds(env.WEBHOOK_JOB_BACKOFF) * 1000,
+      sweepIntervalMs: seconds(env.WEBHOOK_SWEEP_INTERVAL) * 1000,
+      sweepMinAgeMs: seconds(env.WEBHOOK_SWEEP_MIN_AGE) * 1000,
+    },
+    queueHealth: {
+      waitingDegraded: Number(env.QUEUE_WAITING_DEGRADED),
+      oldestWaitingDegradedMs: seconds(env.QUEUE_OLDEST_WAITING_DEGRADED) * 1000,
+      failedDegraded: Number(env.QUEUE_FAILED_DEGRADED),
+    },
   });
 }

@@ -102,6 +102,19 @@ export const envSchema = Joi.object({
   METRICS_TOKEN: secret(16).required(),
   DOCS_ENABLED: bool,
   SHUTDOWN_TIMEOUT: duration.default('10s'),
+
+  // Worker processes (workers/*.ts) and the webhook queue.
+  WORKER_CONCURRENCY: Joi.number().integer().min(1).max(64).default(4),
+  WORKER_LOCK_DURATION: duration.default('30s'),
+  WORKER_STALLED_INTERVAL: duration.default('30s'),
+  WORKER_HEALTH_PORT: port.default(0),
+  WEBHOOK_JOB_ATTEMPTS: Joi.number().integer().min(1).max(50).default(8),
+  WEBHOOK_JOB_BACKOFF: duration.default('2s'),
+  WEBHOOK_SWEEP_INTERVAL: duration.default('30s'),
+  WEBHOOK_SWEEP_MIN_AGE: duration.default('10s'),
+  QUEUE_WAITING_DEGRADED: Joi.number().integer().min(1).default(1000),
+  QUEUE_OLDEST_WAITING_DEGRADED: duration.default('5m'),
+  QUEUE_FAILED_DEGRADED: Joi.number().integer().min(1).default(100),
 })
   // Keys of other programs (PATH, HOME...) share the environment; they are not ours to judge.
   .unknown(true);

@@ -41,6 +41,7 @@ export const ERROR_CATALOG: Record<ErrorCode, ErrorResponse> = {
     headers: () => ({ 'WWW-Authenticate': 'Bearer' }),
   },
   invalid_credentials: { status: 401, detail: fixed('Invalid credentials') },
+  invalid_signature: { status: 401, detail: fixed('Invalid signature') },
   csrf_rejected: { status: 403, detail: fixed('Cross-site request refused') },
   reauth_required: { status: 403, detail: fixed('Re-authentication required') },
   permission_denied: { status: 403, detail: fixed('Insufficient permissions') },

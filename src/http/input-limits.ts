@@ -84,18 +84,21 @@ export const boundedQuery: RequestHandler = (req, _res, next) => {
 
 /**
  * Every request body goes through here: its encoding checked, JSON parsed up to `limit` decoded
- * bytes; webhook routes also keep the exact (decoded) bytes for their signature check.
+ * bytes. Webhook routes get the exact (decoded) bytes instead, whatever the Content-Type, and
+ * parse them themselves after the signature check: a signed body that is not JSON is then the
+ * route's to log, not a 400 the edge answers before anyone recorded it.
  */
 export function jsonBody(limit: string): RequestHandler {
-  return withEncodingRules(
-    express.json({
-      limit,
-      type: 'application/json',
-      verify: (req: IncomingMessage & { rawBody?: Buffer }, _res, buffer) => {
-        if (req.url?.startsWith(WEBHOOK_PREFIX)) req.rawBody = buffer;
-      },
-    }),
-  );
+  const json = withEncodingRules(express.json({ limit, type: 'application/json' }));
+  const raw = withEncodingRules(express.raw({ limit, type: () => true }));
+  return (req, res, next) => {
+    if (!req.url.startsWith(WEBHOOK_PREFIX)) return json(req, res, next);
+    raw(req, res, (error?: unknown) => {
+      req.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      req.body = undefined;
+      next(error);
+    });
+  };
 }
 
 /** Node's own choice of status for these parser errors (its default clientError answers), in our shape. */

@@ -13,6 +13,7 @@ import { serverRoutes } from '../modules/servers/servers.routes';
 import { hostRoutes } from '../modules/hosts/hosts.routes';
 import { monitoringRoutes } from '../modules/monitoring/monitoring.routes';
 import { telegramRoutes } from '../modules/telegram/telegram.routes';
+import { webhookRoutes } from '../modules/webhooks/webhooks.routes';
 import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-webhooks.routes';
 import { paymentRoutes } from '../modules/payments/payments.routes';
 import { notificationRoutes } from '../modules/notifications/notifications.routes';
@@ -40,6 +41,7 @@ export const routeGroups: readonly RouteGroup[] = [
       ...telegramRoutes,
       ...paymentRoutes,
       ...outgoingWebhookRoutes,
+      ...webhookRoutes,
       ...notificationRoutes,
     ],
   },

@@ -45,6 +45,7 @@ export function createLogger(
       info.request_id = context.requestId;
       if (context.adminId) info.admin_id = context.adminId;
       if (context.apiKeyId) info.service_key_id = context.apiKeyId;
+      if (context.jobId) info.job_id = context.jobId;
     }
     return info;
   });

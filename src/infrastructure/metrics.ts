@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueMonitor, QueueStats } from './queues/queue-monitor';
 
 /** Prometheus metrics of one process: its own registry, so tests and processes never share state. */
 export class Metrics {
@@ -6,8 +7,14 @@ export class Metrics {
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   /** Calls to an outside service refused at once (our 502) because its circuit breaker was open. */
   readonly upstreamCircuitOpen: Counter<'service'>;
+  /** Webhook deliveries refused for their signature (each also a bounded webhook_logs row). */
+  readonly webhooksInvalidSignature: Counter<'source'>;
 
-  constructor() {
+  /**
+   * `queueMonitor` is read only when /metrics is scraped: the queue gauges are collected then,
+   * from Redis, so they are as fresh as the scrape (and nothing polls Redis in between).
+   */
+  constructor({ queueMonitor }: { queueMonitor?: QueueMonitor } = {}) {
     // Process metrics include event-loop lag (nodejs_eventloop_lag_*), CPU, memory and handles.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.httpRequestDuration = new Histogram({
@@ -23,5 +30,44 @@ export class Metrics {
       labelNames: ['service'],
       registers: [this.registry],
     });
+    this.webhooksInvalidSignature = new Counter({
+      name: 'webhooks_invalid_signature_total',
+      help: 'Webhook deliveries refused (401) for a missing or wrong signature',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
+    if (queueMonitor !== undefined) this.registerQueueGauges(() => queueMonitor.snapshot());
+  }
+
+  private registerQueueGauges(snapshot: () => Promise<Record<string, QueueStats>>): void {
+    const gauges = {
+      waiting: 'Jobs ready to run, not yet taken by a worker',
+      active: 'Jobs being run by a worker',
+      failed: 'Jobs that failed their last attempt (kept for inspection)',
+      delayed: 'Jobs waiting for their time (scheduled, or a retry backing off)',
+      oldest_waiting_age_seconds: 'Age of the oldest job ready to run; growing means no worker takes jobs',
+    } as const;
+    // One scrape reads Redis once: the first gauge collected fetches, the others reuse it.
+    let pending: Promise<Record<string, QueueStats> | null> | undefined;
+    const current = () => {
+      pending ??= snapshot()
+        .catch(() => null)
+        .finally(() => setImmediate(() => (pending = undefined)));
+      return pending;
+    };
+    for (const [field, help] of Object.entries(gauges) as [keyof typeof gauges, string][]) {
+      new Gauge({
+        name: field === 'oldest_waiting_age_seconds' ? 'queue_oldest_waiting_age_seconds' : `queue_jobs_${field}`,
+        help,
+        labelNames: ['queue'],
+        registers: [this.registry],
+        async collect() {
+          const stats = await current();
+          this.reset();
+          // Redis unreachable: no samples (an absent series), rather than a misleading zero.
+          for (const [queue, values] of Object.entries(stats ?? {})) this.set({ queue }, values[field]);
+        },
+      });
+    }
   }
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unsupported_content_encoding'
   | 'invalid_token'
   | 'invalid_credentials'
+  | 'invalid_signature'
   | 'csrf_rejected'
   | 'reauth_required'
   | 'permission_denied'
@@ -82,6 +83,11 @@ export class InvalidCredentialsError extends AppError {
   readonly code = 'invalid_credentials';
 }
 
+/** A webhook whose signature header is missing or does not match its body. */
+export class InvalidSignatureError extends AppError {
+  readonly code = 'invalid_signature';
+}
+
 export class CsrfRejectedError extends AppError {
   readonly code = 'csrf_rejected';
 }
@@ -128,6 +134,8 @@ export const STATE_CONFLICTS = {
   own_account: 'An admin cannot deactivate or delete their own account',
   no_config_profile: 'The VPN panel has no config profile to give the server',
   no_inbound: 'The VPN panel has no inbound for the host',
+  webhook_invalid: 'A webhook with an invalid signature is never processed',
+  webhook_not_retryable: 'Only a failed webhook, or one that never reached the queue, can be retried',
   notification_not_pending: 'The notification is already sent, failed, cancelled or being sent',
 } as const;
 

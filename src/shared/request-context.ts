@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** What every log line and audit record of one request needs to know about it. */
+/**
+ * What every log line and audit record of one request needs to know about it. A worker's job runs
+ * in a context of its own too (src/infrastructure/queues/worker-runtime.ts), carrying its job id.
+ */
 export interface RequestContext {
   readonly requestId: string;
   readonly ip: string;
@@ -9,6 +12,8 @@ export interface RequestContext {
   adminId?: string;
   /** Set instead of adminId when the caller is a service with an API key. */
   apiKeyId?: string;
+  /** Set on a worker's job context: the BullMQ job id. */
+  readonly jobId?: string;
 }
 
 /** Carries the current RequestContext through async calls, so log lines need no plumbing. */

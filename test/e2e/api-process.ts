@@ -14,12 +14,17 @@ import { envSchema } from '../../src/config/env.schema';
  * src/server.ts through tsx in either case (what `tsx src/server.ts` gives a developer).
  */
 export function serverCommand({ source = false } = {}): { execPath: string; args: string[] } {
+  return entryCommand('src/server', { source });
+}
+
+/** The same for any entry point of the project (`src/server`, `workers/webhooks`), named without extension. */
+export function entryCommand(entry: string, { source = false } = {}): { execPath: string; args: string[] } {
   const compiled = path.extname(__filename) === '.js';
-  if (compiled && !source) return { execPath: process.execPath, args: [path.resolve(__dirname, '../../src/server.js')] };
-  const entry = path.resolve(__dirname, compiled ? '../../../src' : '../../src', 'server.ts');
+  if (compiled && !source) return { execPath: process.execPath, args: [path.resolve(__dirname, '../..', `${entry}.js`)] };
+  const file = path.resolve(__dirname, compiled ? '../../..' : '../..', `${entry}.ts`);
   // `--import tsx` would resolve tsx from the child's cwd (a temporary directory): name the file.
   const tsx = pathToFileURL(require.resolve('tsx')).href;
-  return { execPath: process.execPath, args: ['--import', tsx, entry] };
+  return { execPath: process.execPath, args: ['--import', tsx, file] };
 }
 
 export interface ApiProcess {
@@ -33,9 +38,14 @@ export interface ApiProcess {
 
 /** Starts the API with exactly `env` (plus what nyc needs); `files` are written into its working directory first. */
 export function startApiProcess(env: NodeJS.ProcessEnv, files: Record<string, string> = {}, options: { source?: boolean } = {}): ApiProcess {
-  const cwd = mkdtempSync(path.join(tmpdir(), 'cybervpn-api-'));
+  return startEntryProcess('src/server', env, files, options);
+}
+
+/** Starts any entry point (see entryCommand) the way startApiProcess starts the API. */
+export function startEntryProcess(entry: string, env: NodeJS.ProcessEnv, files: Record<string, string> = {}, options: { source?: boolean } = {}): ApiProcess {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'cybervpn-proc-'));
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(cwd, name), content);
-  const { execPath, args } = serverCommand(options);
+  const { execPath, args } = entryCommand(entry, options);
   // Keep what nyc and the OS need (nyc's hooks travel in the environment), never a configuration
   // key of the parent: the child's configuration is exactly `env`.
   const configKeys = new Set(Object.keys((envSchema.describe() as { keys: Record<string, unknown> }).keys));

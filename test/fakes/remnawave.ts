@@ -30,7 +30,7 @@ import { FakePanelInfra } from './remnawave-infra';
  * found, A019 username exists), validation failures as 400 `{statusCode, message, errors}`.
  * `failNext`/`failAlways` make it fail the ways a real upstream fails.
  */
-export type PanelFailure = 'server_error' | 'hang' | 'reset' | 'garbage' | 'bad_shape' | 'no_envelope' | 'huge' | 'rejected' | { slowMs: number };
+export type PanelFailure = 'server_error' | 'hang' | 'apply_then_hang' | 'reset' | 'garbage' | 'bad_shape' | 'no_envelope' | 'huge' | 'rejected' | { slowMs: number };
 
 export interface PanelRequest {
   method: string;
@@ -293,6 +293,13 @@ export class FakeRemnawave {
     if (failure === 'hang') {
       this.hanging.add(res);
       return true;
+    }
+    if (failure === 'apply_then_hang') {
+      // The change is made, the reply never leaves: a caller that dies now has changed the panel
+      // without knowing it (what a crash between the panel's commit and ours looks like).
+      res.end = (() => res) as typeof res.end;
+      this.hanging.add(res);
+      return false;
     }
     if (failure === 'reset') {
       req.socket.destroy();

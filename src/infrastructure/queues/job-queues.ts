@@ -31,7 +31,12 @@ export class JobQueues {
     this.logger = logger;
   }
 
+  /**
+   * BullMQ waits for a connection that is not ready rather than failing: refuse at once instead,
+   * so a caller (a webhook's intake, a health check, a scrape) never hangs on a Redis outage.
+   */
   queue(name: QueueName): Queue {
+    if (this.redis.status !== 'ready') throw new ServiceUnavailableError('redis');
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.redis, prefix: queuePrefix(this.config) });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asValue } from 'awilix';
-import { Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppContainer } from '../../container';
 import type { RequestContext } from '../../shared/request-context';
@@ -21,9 +21,9 @@ export interface QueueWorkerDefinition {
   readonly queue: QueueName;
   readonly handlers: Readonly<Record<string, JobHandler>>;
   readonly schedules?: readonly JobSchedule[];
-  /** Jobs this process runs at once on this queue (default: WORKER_CONCURRENCY). */
+  /** Jobs this process runs at once from this queue; WORKER_CONCURRENCY when absent. */
   readonly concurrency?: number;
-  /** BullMQ's queue-wide rate limit, kept in Redis: it holds across every worker process of the queue. */
+  /** BullMQ's rate limit of the queue, kept in Redis: it holds across every worker process together. */
   readonly limiter?: RateLimiterOptions;
 }
 
@@ -76,8 +76,10 @@ export class WorkerRuntime {
       const worker = new Worker(definition.queue, (job) => this.handle(definition, job), {
         connection,
         prefix,
-        concurrency: definition.concurrency ?? 4,
+        concurrency: definition.concurrency ?? config.workers.concurrency,
         ...(definition.limiter ? { limiter: definition.limiter } : {}),
+        lockDuration: config.workers.lockDurationMs,
+        stalledInterval: config.workers.stalledIntervalMs,
       });
       worker.on('error', (error: Error) => logger.debug('worker error', { queue: definition.queue, error: error.message }));
       worker.on('stalled', (jobId: string) => logger.warn('stalled job taken over', { queue: definition.queue, job_id: jobId }));
@@ -116,7 +118,7 @@ export class WorkerRuntime {
     const { logger, requestContextStore } = this.container.cradle;
     const handler = definition.handlers[job.name];
     if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue "${definition.queue}"`);
-    const context: RequestContext = { requestId: randomUUID(), ip: '', userAgent: undefined, };
+    const context: RequestContext = { requestId: randomUUID(), ip: '', userAgent: undefined, jobId: job.id };
     const scope = this.container.createScope() as AppContainer;
     scope.register({ requestContext: asValue(context) });
     return requestContextStore.run(context, async () => {
@@ -126,6 +128,8 @@ export class WorkerRuntime {
         logger.debug('job done', { queue: definition.queue, job: job.name, attempt: job.attemptsMade + 1, duration_ms: Math.round(performance.now() - started) });
         return result;
       } catch (error) {
+        // A job that moved itself to the delayed set (job.moveToDelayed) waits; it did not fail.
+        if (error instanceof DelayedError) throw error;
         logger.warn('job failed', { queue: definition.queue, job: job.name, attempt: job.attemptsMade + 1, final: isFinalAttempt(job), error });
         throw error;
       } finally {

@@ -15,6 +15,8 @@ export interface AuditEntry {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  /** The worker job that made the change, when a job did. */
+  job_id: string | null;
   created_at: Date;
 }
 

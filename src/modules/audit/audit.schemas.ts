@@ -25,6 +25,7 @@ export const auditEntrySchema = Joi.object({
   ip: Joi.string().allow(null),
   user_agent: Joi.string().allow(null),
   request_id: Joi.string().allow(null),
+  job_id: Joi.string().allow(null).description('The worker job that made the change, when a job did'),
   created_at: Joi.date().iso(),
 });
 

@@ -37,9 +37,11 @@ export class AuditService {
         entity_id: event.entityId ?? null,
         old_value: redact(event.oldValue),
         new_value: redact(event.newValue),
-        ip: this.requestContext.ip,
+        // A worker's job has no client address.
+        ip: this.requestContext.ip || null,
         user_agent: this.requestContext.userAgent ?? null,
         request_id: this.requestContext.requestId,
+        job_id: this.requestContext.jobId ?? null,
       },
       trx,
     );

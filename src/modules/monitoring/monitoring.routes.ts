@@ -4,12 +4,25 @@ import { BANDWIDTH_PERIODS, type BandwidthPeriod } from './bandwidth';
 
 const tags = ['monitoring'];
 const component = Joi.object({ status: Joi.string().valid('up', 'down'), latency_ms: Joi.number().integer() });
+const queueStats = Joi.object({
+  status: Joi.string().valid('ok', 'degraded'),
+  waiting: Joi.number().integer(),
+  active: Joi.number().integer(),
+  failed: Joi.number().integer(),
+  delayed: Joi.number().integer(),
+  oldest_waiting_age_seconds: Joi.number().integer(),
+});
+const queuesComponent = Joi.object({
+  status: Joi.string().valid('up', 'down', 'degraded').description('degraded: a queue is past QUEUE_WAITING_DEGRADED, QUEUE_OLDEST_WAITING_DEGRADED or QUEUE_FAILED_DEGRADED'),
+  latency_ms: Joi.number().integer(),
+  queues: Joi.object().pattern(Joi.string(), queueStats).description('Per queue (absent when Redis is unreachable)'),
+});
 
 export const monitoringRoutes: readonly RouteDefinition[] = [
   {
     method: 'get',
     path: '/monitoring/health',
-    summary: 'Health of every component: healthy, degraded (the panel down) or unhealthy (database or Redis down)',
+    summary: 'Health of every component: healthy, degraded (the panel down, a queue backed up) or unhealthy (database or Redis down)',
     tags,
     access: 'monitoring_read',
     responses: {
@@ -17,7 +30,7 @@ export const monitoringRoutes: readonly RouteDefinition[] = [
         description: 'The report (also when something is down: it is what the report is for)',
         schema: Joi.object({
           status: Joi.string().valid('healthy', 'degraded', 'unhealthy'),
-          components: Joi.object({ database: component, redis: component, remnawave: component }).unknown(true),
+          components: Joi.object({ database: component, redis: component, remnawave: component, queues: queuesComponent }).unknown(true),
         }),
       },
     },

@@ -1,16 +1,19 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
+import type { QueueMonitor, QueueStats } from '../../infrastructure/queues/queue-monitor';
 import { bandwidthOf, periodRange, type Bandwidth, type BandwidthPeriod } from './bandwidth';
 
 /**
  * What the admin dashboard shows about the system. Health checks every component at once, each
  * bounded in time; a new component (the payment queues) is one more entry in `checks()`.
  */
-export type ComponentStatus = 'up' | 'down';
+export type ComponentStatus = 'up' | 'down' | 'degraded';
 export interface ComponentHealth {
   status: ComponentStatus;
   latency_ms: number;
+  /** The queues component: each queue's counts and its own status. */
+  queues?: Record<string, QueueStats>;
 }
 
 export interface HealthReport {
@@ -31,15 +34,15 @@ export interface SystemStats {
 const ESSENTIAL = new Set(['database', 'redis']);
 const CHECK_TIMEOUT_MS = 2000;
 
-async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
+async function timed(check: () => Promise<unknown>, judge: (result: unknown) => Partial<ComponentHealth> = () => ({})): Promise<ComponentHealth> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('health check timed out')), CHECK_TIMEOUT_MS);
   });
   try {
-    await Promise.race([check(), timeout]);
-    return { status: 'up', latency_ms: Math.round(performance.now() - started) };
+    const result = await Promise.race([check(), timeout]);
+    return { status: 'up', latency_ms: Math.round(performance.now() - started), ...judge(result) };
   } catch {
     return { status: 'down', latency_ms: Math.round(performance.now() - started) };
   } finally {
@@ -51,19 +54,22 @@ export class MonitoringService {
   private readonly db: Knex;
   private readonly redis: Redis;
   private readonly remnawaveClient: RemnawaveClient;
+  private readonly queueMonitor: QueueMonitor;
 
-  constructor({ db, redis, remnawaveClient }: { db: Knex; redis: Redis; remnawaveClient: RemnawaveClient }) {
+  constructor({ db, redis, remnawaveClient, queueMonitor }: { db: Knex; redis: Redis; remnawaveClient: RemnawaveClient; queueMonitor: QueueMonitor }) {
     this.db = db;
     this.redis = redis;
     this.remnawaveClient = remnawaveClient;
+    this.queueMonitor = queueMonitor;
   }
 
   async health(): Promise<HealthReport> {
     const entries = Object.entries(this.checks());
-    const results = await Promise.all(entries.map(async ([name, check]) => [name, await timed(check)] as const));
+    const results = await Promise.all(entries.map(async ([name, [check, judge]]) => [name, await timed(check, judge)] as const));
     const components = Object.fromEntries(results);
     const down = results.filter(([, health]) => health.status === 'down').map(([name]) => name);
-    const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length > 0 ? 'degraded' : 'healthy';
+    const degraded = down.length > 0 || results.some(([, health]) => health.status === 'degraded');
+    const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
     return { status, components };
   }
 
@@ -85,12 +91,19 @@ export class MonitoringService {
     return bandwidthOf(period, range, usage, metrics);
   }
 
-  private checks(): Record<string, () => Promise<unknown>> {
+  /** Each component's check, and how its result reads beyond up/down. */
+  private checks(): Record<string, [() => Promise<unknown>, ((result: unknown) => Partial<ComponentHealth>)?]> {
     return {
-      database: () => this.db.raw('select 1'),
-      redis: () => this.redis.ping(),
-      remnawave: () => this.remnawaveClient.health(),
-      // queues: added with the payment workers (BullMQ), as one more entry here.
+      database: [() => this.db.raw('select 1')],
+      redis: [() => this.redis.ping()],
+      remnawave: [() => this.remnawaveClient.health()],
+      queues: [
+        () => this.queueMonitor.snapshot(),
+        (result) => {
+          const queues = result as Record<string, QueueStats>;
+          return { status: Object.values(queues).some((queue) => queue.status === 'degraded') ? 'degraded' : 'up', queues };
+        },
+      ],
     };
   }
 }

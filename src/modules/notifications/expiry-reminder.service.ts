@@ -44,13 +44,13 @@ export class ExpiryReminderService {
    * Queues the reminder of one user's current expiry if it is due and not queued before; true when
    * this call queued it. The webhook worker's `user.expiration` handler may call this too.
    */
-  async remind(user: Pick<PanelUser, 'id' | 'status' | 'expireAt' | 'telegramId'>): Promise<boolean> {
+  async remind(user: Pick<PanelUser, 'id' | 'username' | 'status' | 'expireAt' | 'telegramId'>): Promise<boolean> {
     const expiresAt = new Date(user.expireAt);
     const left = expiresAt.getTime() - this.clock.now();
     if (user.telegramId === null || user.status !== 'ACTIVE' || left <= 0 || left > REMINDER_WINDOW_MS) return false;
     const id = await this.repository.insertOnce({
       target_telegram_id: user.telegramId,
-      message: templates.expiringSoon({ expiresAt }),
+      message: templates.subscriptionExpiring({ username: user.username, expireAt: user.expireAt }),
       dedupe_key: expiryReminderKey(user.id, expiresAt),
     });
     if (!id) return false;

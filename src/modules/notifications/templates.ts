@@ -1,7 +1,7 @@
 /**
  * Every text the service sends to Telegram, in one place. Telegram parses them as HTML, so every
- * value that comes from outside (usernames, plan names, node names, an admin's typed message) is
- * escaped here and nowhere else.
+ * value that comes from outside (usernames, plan and node names, dates the panel sent, an admin's
+ * typed message) is escaped here and nowhere else.
  */
 export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -9,25 +9,30 @@ export function escapeHtml(value: string): string {
 
 const day = (iso: Date) => iso.toISOString().slice(0, 10);
 
-/** A node as the node templates name it: the panel's name, and its address when known. */
-export interface NodeRef {
-  name: string;
-  address?: string | null;
-}
-const nodeLabel = (node: NodeRef) => `<b>${escapeHtml(node.name)}</b>${node.address ? ` (${escapeHtml(node.address)})` : ''}`;
+const formatInstant = (value: string): string => {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
 
 export const templates = {
   paymentCompleted: (p: { planName: string; days: number; expiresAt: Date }) =>
     `✅ Payment received: <b>${escapeHtml(p.planName)}</b>, ${p.days} days.\nYour subscription is active until <b>${day(p.expiresAt)}</b>.`,
-  /** To the VPN user, once per expiry date (see expiryReminderKey). */
-  expiringSoon: (p: { expiresAt: Date }) => `⏳ Your subscription ends on <b>${day(p.expiresAt)}</b>.\nRenew it before then to stay connected.`,
-  /** To the VPN user, when the panel reports the subscription expired. */
-  expired: (p: { expiredAt: Date }) => `⛔ Your subscription expired on <b>${day(p.expiredAt)}</b>.\nRenew it to connect again.`,
-  /** To the admins. */
-  nodeConnectionLost: (node: NodeRef) => `🔴 Node ${nodeLabel(node)} lost its connection to the panel.`,
-  nodeConnectionRestored: (node: NodeRef) => `🟢 Node ${nodeLabel(node)} is connected again.`,
+
+  subscriptionExpired: ({ username }: { username: string }): string =>
+    `⛔ The subscription of <b>${escapeHtml(username)}</b> has expired. Renew it to reconnect.`,
+
+  /** `expiration` is Remnawave's reminder name (e.g. "72h"); `expireAt` the user's expiry when the event carries it. */
+  subscriptionExpiring: ({ username, expireAt, expiration }: { username: string; expireAt?: string | null; expiration?: string | null }): string => {
+    const when = expireAt ? ` on ${escapeHtml(formatInstant(expireAt))}` : expiration ? ` (${escapeHtml(expiration)})` : ' soon';
+    return `⏳ The subscription of <b>${escapeHtml(username)}</b> expires${when}. Renew it to stay connected.`;
+  },
+
+  nodeConnectionLost: ({ nodeName }: { nodeName: string }): string => `🔴 Node <b>${escapeHtml(nodeName)}</b> lost its connection.`,
+
+  nodeConnectionRestored: ({ nodeName }: { nodeName: string }): string => `🟢 Node <b>${escapeHtml(nodeName)}</b> is connected again.`,
+
   /** What an admin typed in POST /notifications: plain text, shown as typed (no markup of theirs). */
-  manual: (text: string) => escapeHtml(text),
+  manual: (text: string): string => escapeHtml(text),
 };
 
 /**

@@ -42,7 +42,7 @@ describe('admin logs: GET /admin/audit-log', () => {
       '2026-01-01T10:00:00.000Z',
     ]);
     expect(all.body.items[0]).to.have.keys(
-      'id', 'admin_id', 'api_key_id', 'action', 'entity_type', 'entity_id', 'old_value', 'new_value', 'ip', 'user_agent', 'request_id', 'created_at',
+      'id', 'admin_id', 'api_key_id', 'action', 'entity_type', 'entity_id', 'old_value', 'new_value', 'ip', 'user_agent', 'request_id', 'job_id', 'created_at',
     );
 
     const byActorAndAction = await list({ admin_id: other.id, action: 'plan.updated' });

@@ -20,7 +20,7 @@ describe('monitoring', function () {
     const res = await health();
     expect(res.status).to.equal(200);
     expect(res.body.status).to.equal('healthy');
-    expect(res.body.components).to.have.keys('database', 'redis', 'remnawave');
+    expect(res.body.components).to.have.keys('database', 'redis', 'remnawave', 'queues');
     for (const component of Object.values(res.body.components) as Array<{ status: string; latency_ms: number }>) {
       expect(component.status).to.equal('up');
       expect(component.latency_ms).to.be.a('number').at.least(0);

@@ -8,6 +8,7 @@ import type { AppContainer } from '../../../src/container';
 import { notificationJobId } from '../../../src/modules/notifications/notification-dispatcher';
 import { SWEEP_GRACE_MS } from '../../../src/modules/notifications/notification-sweep.service';
 import { expiryReminderKey } from '../../../src/modules/notifications/templates';
+import type { WebhookLog } from '../../../src/modules/webhooks/webhook-logs.repository';
 import { FakeRemnawave } from '../../fakes/remnawave';
 import { FAST_RESILIENCE } from '../remnawave/panel-client';
 import { createTestApp, type TestApp } from '../../support/test-app';
@@ -110,6 +111,24 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     await db()('notification_queue').insert(Array.from({ length: 620 }, (_, i) => ({ target_telegram_id: 10_000 + i, message: 'lost', created_at: old })));
     expect(await jobScope(t.container).notificationSweepService.run()).to.equal(620);
     expect(await queue().getJobCountByTypes('waiting')).to.equal(620);
+  });
+
+  it('when Remnawave\'s user.expiration event came first (at 72h and again at 24h), then the scan adds no second reminder for that expiry', async () => {
+    const expireAt = new Date(Date.now() + DAY_MS).toISOString();
+    const user = panel.seedUser({ expireAt, telegramId: 9100, username: 'bob' });
+    for (const [dedupe, expiration] of [['event-72h', '72h'], ['event-24h', '24h']]) {
+      const log = {
+        id: randomUUID(),
+        event_type: 'user.expiration',
+        dedupe_key: dedupe,
+        payload: { event: 'user.expiration', data: { id: user.id, username: 'bob', telegramId: 9100, expireAt }, meta: { expiration } },
+      } as unknown as WebhookLog;
+      await jobScope(t.container).remnawaveEventHandler.handle(log);
+    }
+    expect(await jobScope(t.container).expiryReminderService.scan()).to.equal(0);
+    const rows = await db()('notification_queue');
+    expect(rows.map((r) => r.dedupe_key)).to.deep.equal([expiryReminderKey(user.id, expireAt)]);
+    expect(rows[0].message).to.contain('bob');
   });
 
   it('when the same expiry is given in two spellings, then the dedupe key is one', () => {

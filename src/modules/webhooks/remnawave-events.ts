@@ -1,0 +1,74 @@
+import Joi from 'joi';
+import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
+import { expiryReminderKey, templates } from '../notifications/templates';
+import type { WebhookLog } from './webhook-logs.repository';
+
+/** What processing a webhook came to: done, or deliberately nothing (with the reason recorded). */
+export type WebhookOutcome = { readonly ignored: false } | { readonly ignored: true; readonly reason: string };
+export const DONE: WebhookOutcome = { ignored: false };
+
+/** `data` is the panel's full user or node; only what the messages need is read. */
+const userEvent = Joi.object({
+  data: Joi.object({
+    id: Joi.number().integer().positive(),
+    username: Joi.string().max(200).required(),
+    telegramId: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^\d{1,20}$/)).allow(null),
+    expireAt: Joi.string().isoDate().allow(null),
+  }).unknown(true).required(),
+  meta: Joi.object({ expiration: Joi.alternatives(Joi.string().max(40), Joi.number()) }).unknown(true).allow(null),
+}).unknown(true);
+
+const nodeEvent = Joi.object({
+  data: Joi.object({ name: Joi.string().max(200).required() }).unknown(true).required(),
+}).unknown(true);
+
+interface UserEvent {
+  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null };
+  meta?: { expiration?: string | number } | null;
+}
+
+/** Remnawave's user and node events become notifications: to the user on Telegram, or to the admins. */
+export class RemnawaveEventHandler {
+  private readonly notificationOutbox: NotificationOutbox;
+
+  constructor({ notificationOutbox }: { notificationOutbox: NotificationOutbox }) {
+    this.notificationOutbox = notificationOutbox;
+  }
+
+  async handle(log: WebhookLog): Promise<WebhookOutcome> {
+    const notification = this.notificationOf(log);
+    if ('ignored' in notification) return notification;
+    await this.notificationOutbox.send(notification);
+    return DONE;
+  }
+
+  private notificationOf(log: WebhookLog): OutgoingNotification | WebhookOutcome {
+    const dedupeKey = `remnawave:${log.dedupe_key ?? log.id}`;
+    if (log.event_type === 'node.connection_lost' || log.event_type === 'node.connection_restored') {
+      const { error, value } = nodeEvent.validate(log.payload);
+      if (error) return { ignored: true, reason: 'Unexpected event shape' };
+      const nodeName = (value as { data: { name: string } }).data.name;
+      const message = log.event_type === 'node.connection_lost' ? templates.nodeConnectionLost({ nodeName }) : templates.nodeConnectionRestored({ nodeName });
+      return { target: { toAdmins: true }, message, dedupeKey };
+    }
+    const { error, value } = userEvent.validate(log.payload);
+    if (error) return { ignored: true, reason: 'Unexpected event shape' };
+    const { data, meta } = value as UserEvent;
+    if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
+    const message =
+      log.event_type === 'user.expired'
+        ? templates.subscriptionExpired({ username: data.username })
+        : templates.subscriptionExpiring({ username: data.username, expireAt: data.expireAt, expiration: meta?.expiration === undefined ? null : String(meta.expiration) });
+    return { target: { telegramId: data.telegramId }, message, dedupeKey: this.reminderKey(log, data) ?? dedupeKey };
+  }
+
+  /**
+   * An expiry reminder is one per user and expiry date, whether this event or the worker's panel
+   * scan notices it first (and whichever of Remnawave's reminders, 72h or 24h, comes): the key is
+   * the scan's own.
+   */
+  private reminderKey(log: WebhookLog, data: UserEvent['data']): string | undefined {
+    if (log.event_type !== 'user.expiration' || data.id === undefined || !data.expireAt) return undefined;
+    return expiryReminderKey(data.id, data.expireAt);
+  }
+}

@@ -1,0 +1,118 @@
+import type { Config } from '../../config';
+import type { Logger } from '../../infrastructure/logger';
+import type { Metrics } from '../../infrastructure/metrics';
+import { InvalidSignatureError, MalformedJsonError } from '../../shared/errors';
+import { classifyWebhook, type WebhookSource } from './webhook-events';
+import type { WebhookJobs } from './webhook-jobs';
+import type { WebhookLogRepository } from './webhook-logs.repository';
+import { isValidCryptoPaySignature, isValidRemnawaveSignature } from './webhook-signatures';
+
+/**
+ * Forged requests are recorded, but each costs a bounded row whatever its size: the first bytes
+ * (enough to see what was tried) and the length, never the whole body, so a flood of large forged
+ * bodies cannot fill the table. Their count is the `webhooks_invalid_signature_total` metric.
+ */
+const INVALID_EXCERPT_CHARS = 256;
+const MAX_SIGNATURE_CHARS = 128;
+
+/** By code points, so a cut never leaves half a surrogate pair (which jsonb refuses). */
+const excerptOf = (rawBody: Buffer): string => Array.from(rawBody.subarray(0, INVALID_EXCERPT_CHARS * 4).toString('utf8')).slice(0, INVALID_EXCERPT_CHARS).join('');
+const clip = (value: string | undefined, max: number): string | null => (value === undefined ? null : value.slice(0, max));
+
+/** Takes one webhook delivery: verify, record (committed first), queue, answer. */
+export class WebhookIntakeService {
+  private readonly config: Config;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly webhookLogRepository: WebhookLogRepository;
+  private readonly webhookJobs: WebhookJobs;
+
+  constructor(deps: { config: Config; logger: Logger; metrics: Metrics; webhookLogRepository: WebhookLogRepository; webhookJobs: WebhookJobs }) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.webhookLogRepository = deps.webhookLogRepository;
+    this.webhookJobs = deps.webhookJobs;
+  }
+
+  /** Resolves once the delivery is recorded (and queued when Redis allows); throws 401 or 400 otherwise. */
+  async receive(source: WebhookSource, rawBody: Buffer, signature: string | undefined): Promise<void> {
+    if (!this.isSigned(source, rawBody, signature)) {
+      this.metrics.webhooksInvalidSignature.inc({ source });
+      await this.webhookLogRepository.insert({
+        source,
+        event_type: null,
+        dedupe_key: null,
+        payload: { excerpt: excerptOf(rawBody), bytes: rawBody.length },
+        signature: clip(signature, MAX_SIGNATURE_CHARS),
+        is_valid: false,
+        status: 'ignored',
+        error_message: 'Invalid signature',
+      });
+      throw new InvalidSignatureError(`${source} webhook with a missing or wrong signature`);
+    }
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      await this.webhookLogRepository.insert({
+        source,
+        event_type: null,
+        dedupe_key: null,
+        payload: null,
+        signature: clip(signature, MAX_SIGNATURE_CHARS),
+        is_valid: true,
+        status: 'ignored',
+        error_message: 'Malformed JSON body',
+      });
+      throw new MalformedJsonError(`${source} webhook body is not JSON`);
+    }
+
+    const event = classifyWebhook(source, body);
+    if (!event.handled) {
+      await this.webhookLogRepository.insert({
+        source,
+        event_type: event.eventType,
+        dedupe_key: null,
+        payload: body,
+        signature: clip(signature, MAX_SIGNATURE_CHARS),
+        is_valid: true,
+        status: 'ignored',
+        error_message: 'Event not handled',
+      });
+      return;
+    }
+
+    const { inserted, log } = await this.webhookLogRepository.insertOnce({
+      source,
+      event_type: event.eventType,
+      dedupe_key: event.dedupeKey,
+      payload: body,
+      signature: clip(signature, MAX_SIGNATURE_CHARS),
+      is_valid: true,
+      status: 'received',
+    });
+    // A repeated delivery adds nothing, unless the first one never reached the queue.
+    if (!inserted && log.status !== 'received') return;
+    await this.enqueue({ id: log.id, source, dedupe_key: event.dedupeKey });
+  }
+
+  private isSigned(source: WebhookSource, rawBody: Buffer, signature: string | undefined): boolean {
+    return source === 'cryptobot'
+      ? isValidCryptoPaySignature(rawBody, signature, this.config.cryptobot.token)
+      : isValidRemnawaveSignature(rawBody, signature, this.config.remnawave.webhookSecret);
+  }
+
+  /** The committed row is the record: without Redis the delivery is still accepted and the sweep queues it. */
+  private async enqueue(log: { id: string; source: WebhookSource; dedupe_key: string }): Promise<void> {
+    try {
+      await this.webhookJobs.enqueue(log);
+    } catch (error) {
+      this.logger.warn('webhook recorded but not queued; the sweep will queue it', { webhook_log_id: log.id, error: (error as Error).message });
+      return;
+    }
+    // The worker may have taken the job already: only a row still `received` becomes `queued`.
+    await this.webhookLogRepository.transition(log.id, ['received'], 'queued');
+  }
+}

@@ -1,0 +1,54 @@
+import type { Config } from '../../config';
+import type { JobQueues } from '../../infrastructure/queues/job-queues';
+import { jobId } from '../../infrastructure/queues/queue-names';
+import type { WebhookLog } from './webhook-logs.repository';
+
+/** The job of a webhook log row: named after its event, so every path that queues it adds the same job. */
+export const PROCESS_WEBHOOK_JOB = 'process';
+export type QueueableWebhook = Pick<WebhookLog, 'id' | 'source'> & { dedupe_key: string | null };
+export interface ProcessWebhookData {
+  webhookLogId: string;
+}
+
+export const webhookJobId = (log: QueueableWebhook): string => jobId(log.source, log.dedupe_key ?? log.id);
+
+/** States in which a job under the id no longer stands for work to do. */
+const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
+
+/** Adds (and re-adds) webhook jobs with the configured retries; shared by intake, retry and sweep. */
+export class WebhookJobs {
+  private readonly config: Config;
+  private readonly jobQueues: JobQueues;
+
+  constructor({ config, jobQueues }: { config: Config; jobQueues: JobQueues }) {
+    this.config = config;
+    this.jobQueues = jobQueues;
+  }
+
+  /** A no-op while a job under the same id exists (waiting, delayed, active or kept as finished). */
+  async enqueue(log: QueueableWebhook): Promise<void> {
+    const data: ProcessWebhookData = { webhookLogId: log.id };
+    await this.jobQueues.add('webhooks', PROCESS_WEBHOOK_JOB, data as unknown as Record<string, unknown>, {
+      jobId: webhookJobId(log),
+      attempts: this.config.webhooks.jobAttempts,
+      backoff: { type: 'exponential', delay: this.config.webhooks.jobBackoffMs },
+    });
+  }
+
+  /** Whether a job under the row's id is still to run or running. */
+  async pending(log: QueueableWebhook): Promise<boolean> {
+    const state = await this.jobQueues.queue('webhooks').getJobState(webhookJobId(log));
+    return !FINISHED_STATES.has(state);
+  }
+
+  /**
+   * Queues the row again even if a finished job under its id is still kept (a failed one is kept
+   * for a week): that job is removed first, else adding the id again would be a no-op.
+   */
+  async requeue(log: QueueableWebhook): Promise<void> {
+    const queue = this.jobQueues.queue('webhooks');
+    const id = webhookJobId(log);
+    if (FINISHED_STATES.has(await queue.getJobState(id))) await queue.remove(id);
+    await this.enqueue(log);
+  }
+}
