@@ -11,7 +11,8 @@ import type { SignedIn } from '../../support/auth-helpers';
 import { TEST_REDIS_PREFIX, testEnv } from '../../support/env';
 import { deleteKeysWithPrefix } from '../../support/redis-keys';
 import { createTestApp, type TestApp } from '../../support/test-app';
-import { eventually, startNotificationWorker, waitForWorkerStart, type WorkerProcess } from './worker-process';
+import type { ApiProcess } from '../api-process';
+import { eventually, startNotificationWorker, stopWorker, waitForWorkerStart } from './worker-process';
 
 const DAY_MS = 86_400_000;
 const RATE = 30;
@@ -38,7 +39,7 @@ describe('notification worker processes', function () {
   let panel: FakeRemnawave;
   let t: TestApp;
   let support: SignedIn;
-  const workers: WorkerProcess[] = [];
+  const workers: ApiProcess[] = [];
   let chat = 700_000;
   const nextChat = () => (chat += 1);
   const env = () =>
@@ -56,7 +57,7 @@ describe('notification worker processes', function () {
   const row = async (id: string) => (await t.container.cradle.db<NotificationRow>('notification_queue').where({ id }).first())!;
   const post = (body: Record<string, unknown>) => t.http.post('/api/v1/notifications').set(support.bearer).send(body);
 
-  async function startWorker(): Promise<WorkerProcess> {
+  async function startWorker(): Promise<ApiProcess> {
     const worker = startNotificationWorker(env());
     workers.push(worker);
     await waitForWorkerStart(worker);
@@ -76,7 +77,7 @@ describe('notification worker processes', function () {
   });
   beforeEach(() => telegram.reset());
   after(async () => {
-    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all(workers.map((worker) => stopWorker(worker)));
     await deleteKeysWithPrefix(t.container.cradle.redis, prefix);
     await t.close();
     await Promise.all([telegram.stop(), panel.stop()]);
@@ -160,7 +161,7 @@ describe('notification worker processes', function () {
     const user = panel.seedUser({ expireAt: new Date(Date.now() + 2 * DAY_MS).toISOString(), telegramId });
     await eventually('the reminder', () => telegram.messagesTo(telegramId).length > 0);
     const [first] = workers.splice(0, 1);
-    expect(await first!.stop()).to.equal(0);
+    expect(await stopWorker(first!)).to.equal(0);
     await startWorker();
     // Several scans by both workers after the restart.
     const scansBefore = panel.count('GET', /^\/api\/users\/stream/);
