@@ -13,9 +13,9 @@ import { cleanUp, forkServer, prepareDatabase, secret, serverEnv, signIn, stopSe
  *
  * Everything shares the same cores: this driver runs autocannon and the fake panel (which checks
  * every reply against the contract's zod schemas, direct or not), the server is a child process.
- * Quote the ratios, not the absolute figures. Every 502 is logged with its error at level error by
- * the server (as in production), which is part of what the open-breaker figure measures. Sockets the server opened to the panel during its
- * run are counted by the fake (it sees each TCP connection), and must stay within the pool size.
+ * Quote the ratios, not the absolute figures. The open breaker's 502s are counted, not logged one by
+ * one (as in production). Sockets the server opened to the panel during its run are counted by the
+ * fake (it sees each TCP connection), and must stay within the pool size.
  *
  * Knobs: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, default 2),
  * BENCH_DEAD_RATE (req/s of the open-breaker run, default 100).
@@ -33,6 +33,13 @@ const OPENING_CALLS = 10;
 
 /** 502s once the breaker is open, at a fixed rate: how fast one comes, not how deep a queue of 50 gets. */
 const DEAD_RATE = Number(process.env.BENCH_DEAD_RATE ?? 100);
+/**
+ * With a rate set, autocannon "corrects" for coordinated omission with an expected interval of
+ * ceil(1 / per-connection rate) = 1 ms: a 15 ms answer adds 14 made-up samples of 14..1 ms, so its
+ * percentiles are no longer those of the 502s (the same reason as in bench/auth.bench.ts). The
+ * rate is fixed and far below capacity, so nothing is omitted to correct for.
+ */
+const REQUEST_LATENCIES: Partial<autocannon.Options> = { ignoreCoordinatedOmission: true };
 
 const run = (url: string, headers: Record<string, string>, duration: number, extra: Partial<autocannon.Options> = {}) =>
   autocannon({ url, connections: CONNECTIONS, duration, headers, timeout: 30, ...extra });
@@ -79,13 +86,13 @@ async function main(): Promise<void> {
     );
     const openingMs = opening.map((call) => call.ms).sort((a, b) => a - b);
     const saturated = await run(serviceUrl, serviceHeaders, DURATION);
-    const dead = await run(serviceUrl, serviceHeaders, DURATION, { connections: 10, overallRate: DEAD_RATE });
+    const dead = await run(serviceUrl, serviceHeaders, DURATION, { connections: 10, overallRate: DEAD_RATE, ...REQUEST_LATENCIES });
 
     console.log(`direct  panel:   ${direct.requests.average} req/s, p50 ${direct.latency.p50} ms, p99 ${direct.latency.p99} ms, failures ${failures(direct)}`);
     console.log(`through service: ${service.requests.average} req/s, p50 ${service.latency.p50} ms, p99 ${service.latency.p99} ms, failures ${failures(service)}`);
     console.log(`panel hung, breaker closed (= no breaker), ${OPENING_CALLS} calls at once: min ${openingMs[0]!.toFixed(0)} ms, max ${openingMs.at(-1)!.toFixed(0)} ms, statuses ${[...new Set(opening.map((call) => call.status))].join(',')} (OUTBOUND_TIMEOUT ${OUTBOUND_TIMEOUT})`);
     console.log(`panel dead, breaker open, ${CONNECTIONS} connections flat out: ${saturated.requests.average} req/s, p50 ${saturated.latency.p50} ms, p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx} of ${saturated.requests.total}`);
-    console.log(`panel dead, breaker open, ${DEAD_RATE} req/s: p50 ${dead.latency.p50} ms, p99 ${dead.latency.p99} ms, non-2xx ${dead.non2xx} of ${dead.requests.total}`);
+    console.log(`panel dead, breaker open, ${DEAD_RATE} req/s: p50 ${dead.latency.p50} ms, p90 ${dead.latency.p90} ms, p99 ${dead.latency.p99} ms, max ${dead.latency.max} ms, non-2xx ${dead.non2xx} of ${dead.requests.total}`);
     console.log('');
     console.log(`| measure | value | target | note |`);
     console.log(`|---|---|---|---|`);

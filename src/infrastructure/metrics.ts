@@ -9,6 +9,10 @@ export class Metrics {
   readonly upstreamCircuitOpen: Counter<'service'>;
   /** Webhook deliveries refused for their signature (each also a bounded webhook_logs row). */
   readonly webhooksInvalidSignature: Counter<'source'>;
+  /** Valid webhooks whose effect failed past the last attempt (row `failed`, admins told). */
+  readonly webhooksFailed: Counter<'source'>;
+  /** Payments received but not provisioned: the loudest number an operator watches. */
+  readonly paymentsUnprovisioned: Counter;
 
   /**
    * `queueMonitor` is read only when /metrics is scraped: the queue gauges are collected then,
@@ -34,6 +38,17 @@ export class Metrics {
       name: 'webhooks_invalid_signature_total',
       help: 'Webhook deliveries refused (401) for a missing or wrong signature',
       labelNames: ['source'],
+      registers: [this.registry],
+    });
+    this.webhooksFailed = new Counter({
+      name: 'webhooks_failed_total',
+      help: 'Valid webhooks whose processing failed past the last attempt',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
+    this.paymentsUnprovisioned = new Counter({
+      name: 'payments_unprovisioned_total',
+      help: 'Payments received whose subscription extension failed for good (status failed, retry from the API)',
       registers: [this.registry],
     });
     if (queueMonitor !== undefined) this.registerQueueGauges(() => queueMonitor.snapshot());

@@ -1,7 +1,8 @@
 import type Joi from 'joi';
-import { Agent, request } from 'undici';
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, type CircuitBreakerPolicy, type RetryPolicy } from 'cockatiel';
+import { request, type Agent } from 'undici';
+import { BrokenCircuitError, CircuitState, type CircuitBreakerPolicy, type RetryPolicy } from 'cockatiel';
 import type { Config } from '../../config';
+import { TransientUpstreamError, upstreamPolicies } from '../upstream-policies';
 import type { Logger } from '../../infrastructure/logger';
 import type { Metrics } from '../../infrastructure/metrics';
 import type { RemnawaveResilience } from '../remnawave/resilience';
@@ -86,10 +87,6 @@ function rejectionReason(name: string): keyof typeof PAYMENT_REJECTIONS {
   return 'invoice';
 }
 
-/** A failure a second attempt may not meet: 5xx, refused or reset connections. */
-class TransientUpstreamError extends UpstreamUnavailableError {}
-
-const isUpstreamFailure = (error: Error) => error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError;
 
 export const toInvoice = (raw: RawInvoice): Invoice => ({
   invoiceId: String(raw.invoice_id),
@@ -125,25 +122,7 @@ export class CryptoPayClient {
     this.timeoutMs = config.outboundTimeoutMs;
     this.logger = logger;
     this.metrics = metrics;
-    this.agent = new Agent({
-      connections: cryptoPayResilience.poolSize,
-      keepAliveTimeout: cryptoPayResilience.keepAliveMs,
-      keepAliveMaxTimeout: cryptoPayResilience.keepAliveMs,
-      connect: { timeout: this.timeoutMs },
-    });
-    this.breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
-      halfOpenAfter: cryptoPayResilience.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(cryptoPayResilience.breakerThreshold),
-    });
-    this.breaker.onStateChange((state) => this.logger.warn('Crypto Pay circuit breaker state changed', { state: CircuitState[state] }));
-    // A timeout is not retried: a second wait of OUTBOUND_TIMEOUT would only double the damage.
-    this.retryPolicy = retry(
-      handleWhen((error) => error instanceof TransientUpstreamError),
-      {
-        maxAttempts: cryptoPayResilience.retries,
-        backoff: new ExponentialBackoff({ initialDelay: cryptoPayResilience.retryBaseDelayMs, maxDelay: cryptoPayResilience.retryMaxDelayMs }),
-      },
-    );
+    ({ agent: this.agent, breaker: this.breaker, retryPolicy: this.retryPolicy } = upstreamPolicies(SERVICE, cryptoPayResilience, this.timeoutMs, logger));
   }
 
   get breakerState(): CircuitState {

@@ -1,17 +1,8 @@
 import type Joi from 'joi';
-import { Agent, request } from 'undici';
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  CircuitState,
-  type CircuitBreakerPolicy,
-  type RetryPolicy,
-} from 'cockatiel';
+import { request, type Agent } from 'undici';
+import { BrokenCircuitError, CircuitState, type CircuitBreakerPolicy, type RetryPolicy } from 'cockatiel';
 import type { Config } from '../../config';
+import { TransientUpstreamError, upstreamPolicies } from '../upstream-policies';
 import type { Logger } from '../../infrastructure/logger';
 import type { Metrics } from '../../infrastructure/metrics';
 import { CircuitOpenError, ConflictError, NotFoundError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../shared/errors';
@@ -49,10 +40,6 @@ export interface PanelCall {
   readonly reply?: Joi.Schema;
 }
 
-/** A failure that a second attempt may not meet: 5xx, refused or reset connections. */
-class TransientUpstreamError extends UpstreamUnavailableError {}
-
-const isUpstreamFailure = (error: Error) => error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError;
 
 export class RemnawaveTransport {
   private readonly baseUrl: string;
@@ -84,25 +71,7 @@ export class RemnawaveTransport {
     this.timeoutMs = config.outboundTimeoutMs;
     this.requestContextStore = requestContextStore;
     this.logger = logger;
-    this.agent = new Agent({
-      connections: remnawaveResilience.poolSize,
-      keepAliveTimeout: remnawaveResilience.keepAliveMs,
-      keepAliveMaxTimeout: remnawaveResilience.keepAliveMs,
-      connect: { timeout: this.timeoutMs },
-    });
-    this.breaker = circuitBreaker(handleWhen(isUpstreamFailure), {
-      halfOpenAfter: remnawaveResilience.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(remnawaveResilience.breakerThreshold),
-    });
-    this.breaker.onStateChange((state) => this.logger.warn('Remnawave circuit breaker state changed', { state: CircuitState[state] }));
-    // A timeout is not retried: a second wait of OUTBOUND_TIMEOUT would only double the damage.
-    this.retryPolicy = retry(
-      handleWhen((error) => error instanceof TransientUpstreamError),
-      {
-        maxAttempts: remnawaveResilience.retries,
-        backoff: new ExponentialBackoff({ initialDelay: remnawaveResilience.retryBaseDelayMs, maxDelay: remnawaveResilience.retryMaxDelayMs }),
-      },
-    );
+    ({ agent: this.agent, breaker: this.breaker, retryPolicy: this.retryPolicy } = upstreamPolicies(SERVICE, remnawaveResilience, this.timeoutMs, logger));
   }
 
   get breakerState(): CircuitState {

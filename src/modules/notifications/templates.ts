@@ -31,6 +31,14 @@ export const templates = {
 
   nodeConnectionRestored: ({ nodeName }: { nodeName: string }): string => `🟢 Node <b>${escapeHtml(nodeName)}</b> is connected again.`,
 
+  /** To the admins: money arrived, the subscription did not move. */
+  paymentNotProvisioned: ({ paymentId, userId, reason }: { paymentId: string; userId: string; reason: string }): string =>
+    `🚨 Payment <code>${escapeHtml(paymentId)}</code> of VPN user ${escapeHtml(userId)} was received but not applied: ${escapeHtml(reason)}\nRetry it with POST /api/v1/payments/${escapeHtml(paymentId)}/retry once the cause is fixed.`,
+
+  /** To the admins: a panel event we could not act on. */
+  webhookFailed: ({ source, eventType, reason }: { source: string; eventType: string | null; reason: string }): string =>
+    `⚠️ A ${escapeHtml(source)} webhook (${escapeHtml(eventType ?? 'unknown event')}) failed for good: ${escapeHtml(reason)}\nSee GET /api/v1/admin/webhook-log?status=failed.`,
+
   /** What an admin typed in POST /notifications: plain text, shown as typed (no markup of theirs). */
   manual: (text: string): string => escapeHtml(text),
 };

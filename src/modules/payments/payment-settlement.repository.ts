@@ -81,13 +81,17 @@ export class PaymentSettlementRepository {
     return plan?.name ?? 'subscription';
   }
 
-  /** One notification per payment however often settlement runs (the dedupe key is unique). */
-  async queueNotification(trx: Knex, paymentId: string, telegramId: number, message: string): Promise<string | undefined> {
-    const rows = (await trx('notification_queue')
-      .insert({ target_telegram_id: telegramId, message, dedupe_key: `payment-completed:${paymentId}` })
-      .onConflict('dedupe_key')
-      .ignore()
-      .returning('id')) as Array<{ id: string }>;
-    return rows[0]?.id;
+  /** Paid but not provisioned: `failed` with the safe reason; false when it was completed, or already recorded so. */
+  async markUnprovisioned(trx: Knex, id: string, reason: string, paidAt: Date): Promise<boolean> {
+    const changed = await trx('payments')
+      .where({ id })
+      .whereNot({ status: 'completed' })
+      .whereRaw("coalesce(metadata->>'error', '') <> 'provisioning_failed'")
+      .update({
+        status: 'failed',
+        paid_at: trx.raw('coalesce(paid_at, ?)', [paidAt]),
+        metadata: trx.raw('metadata || ?::jsonb', [JSON.stringify({ error: 'provisioning_failed', reason })]),
+      });
+    return changed > 0;
   }
 }

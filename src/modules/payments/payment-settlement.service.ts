@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
-import type { JobQueues } from '../../infrastructure/queues/job-queues';
-import { jobId } from '../../infrastructure/queues/queue-names';
+import type { Metrics } from '../../infrastructure/metrics';
 import type { Logger } from '../../infrastructure/logger';
 import type { Clock } from '../../shared/clock';
 import type { AuditService } from '../audit/audit.service';
 import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
+import type { NotificationOutbox } from '../notifications/notification-outbox';
 import { templates } from '../notifications/templates';
 import { paymentIdOf } from './payment-payload';
 import type { PaymentSettlementRepository, PaymentToSettle } from './payment-settlement.repository';
@@ -29,6 +29,15 @@ interface Effects {
   notifications: string[];
   deliveries: string[];
 }
+/** What subscribers of payment.* events are told about a payment. */
+const eventData = (payment: PaymentToSettle) => ({
+  payment_id: payment.id,
+  user_id: payment.user_id,
+  plan_id: payment.plan_id,
+  amount: payment.amount,
+  asset: payment.asset,
+  subscription_days: payment.subscription_days,
+});
 const collect = (into: Effects, more: Effects) => {
   into.notifications.push(...more.notifications);
   into.deliveries.push(...more.deliveries);
@@ -53,41 +62,82 @@ type OnLock = <T>(step: (trx: Knex.Transaction) => Promise<T>) => Promise<T>;
 export class PaymentSettlementService {
   private readonly db: Knex;
   private readonly remnawaveClient: RemnawaveClient;
-  private readonly jobQueues: JobQueues;
+  private readonly notificationOutbox: NotificationOutbox;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
   private readonly auditService: AuditService;
+  private readonly metrics: Metrics;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly repository: PaymentSettlementRepository;
-  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
 
   constructor(deps: {
-    outgoingWebhookEvents: OutgoingWebhookEvents;
     db: Knex;
     remnawaveClient: RemnawaveClient;
-    jobQueues: JobQueues;
+    notificationOutbox: NotificationOutbox;
+    outgoingWebhookEvents: OutgoingWebhookEvents;
     auditService: AuditService;
+    metrics: Metrics;
     logger: Logger;
     clock: Clock;
     paymentSettlementRepository: PaymentSettlementRepository;
   }) {
     this.db = deps.db;
     this.remnawaveClient = deps.remnawaveClient;
-    this.jobQueues = deps.jobQueues;
+    this.notificationOutbox = deps.notificationOutbox;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
     this.auditService = deps.auditService;
+    this.metrics = deps.metrics;
     this.logger = deps.logger;
     this.clock = deps.clock;
     this.repository = deps.paymentSettlementRepository;
-    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
   }
 
   /** The webhook's path: Crypto Pay's update_id is not unique, the invoice is what identifies a payment. */
   async settlePaidInvoice(invoice: PaidInvoice): Promise<SettlementOutcome> {
-    const payment =
-      (await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId)) ??
-      // Our row, whose invoice id was never recorded: the payload names it; claim the id for it now.
-      (await this.repository.claimInvoice(this.db, paymentIdOf(invoice.payload), invoice.provider, invoice.invoiceId));
+    const payment = await this.paymentOf(invoice);
     if (!payment) return 'unknown_invoice';
     return this.settle(payment.id, invoice.paidAt);
+  }
+
+  /**
+   * Paid, but the effect failed for good (the panel refused, or kept failing past the last retry):
+   * never silent. The payment becomes `failed` with the safe reason (paid_at kept, so
+   * `POST /payments/{id}/retry` may settle it once the cause is fixed), audited, counted in
+   * `payments_unprovisioned_total`, announced to the admins and to `payment.failed` subscribers.
+   */
+  async recordUnprovisioned(invoice: PaidInvoice, reason: string): Promise<void> {
+    const payment = await this.paymentOf(invoice);
+    if (!payment) return;
+    const effects = await this.db.transaction(async (trx): Promise<Effects | undefined> => {
+      const failedAt = new Date(this.clock.now());
+      if (!(await this.repository.markUnprovisioned(trx, payment.id, reason, invoice.paidAt ?? failedAt))) return undefined;
+      await this.auditService.record(
+        { action: 'payment.failed', adminId: null, entityType: 'payment', entityId: payment.id, oldValue: { status: payment.status }, newValue: { status: 'failed', reason } },
+        trx,
+      );
+      const alert = await this.notificationOutbox.record(
+        {
+          target: { toAdmins: true },
+          message: templates.paymentNotProvisioned({ paymentId: payment.id, userId: payment.user_id, reason }),
+          dedupeKey: `payment-failed:${payment.id}:${failedAt.getTime()}`,
+        },
+        trx,
+      );
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.failed', { ...eventData(payment), reason });
+      return { notifications: alert.pending ? [alert.id] : [], deliveries };
+    });
+    if (!effects) return;
+    this.metrics.paymentsUnprovisioned.inc();
+    this.logger.error('payment received but not provisioned', { payment_id: payment.id, reason });
+    await this.dispatch(effects);
+  }
+
+  private async paymentOf(invoice: PaidInvoice): Promise<PaymentToSettle | undefined> {
+    return (
+      (await this.repository.findByInvoice(this.db, invoice.provider, invoice.invoiceId)) ??
+      // Our row, whose invoice id was never recorded: the payload names it; claim the id for it now.
+      (await this.repository.claimInvoice(this.db, paymentIdOf(invoice.payload), invoice.provider, invoice.invoiceId))
+    );
   }
 
   /** Settles one known payment; reconciliation and an operator's retry come this way too. */
@@ -105,8 +155,7 @@ export class PaymentSettlementService {
       collect(queued, await this.applyAndComplete(onLock, payment, paidAt));
       return 'completed' as const;
     });
-    for (const notificationId of queued.notifications) await this.dispatchNotification(notificationId);
-    await this.outgoingWebhookEvents.dispatch(queued.deliveries);
+    await this.dispatch(queued);
     return outcome;
   }
 
@@ -164,32 +213,27 @@ export class PaymentSettlementService {
         },
         trx,
       );
-      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', {
-        payment_id: payment.id,
-        user_id: payment.user_id,
-        plan_id: payment.plan_id,
-        amount: payment.amount,
-        asset: payment.asset,
-        subscription_days: payment.subscription_days,
-        expire_at: expiresAt.toISOString(),
-      });
+      const deliveries = await this.outgoingWebhookEvents.record(trx, 'payment.completed', { ...eventData(payment), expire_at: expiresAt.toISOString() });
       if (user.telegramId === null) return { notifications: [], deliveries };
       const message = templates.paymentCompleted({
         planName: await this.repository.planName(trx, payment.plan_id),
         days: payment.subscription_days,
         expiresAt,
       });
-      const notificationId = await this.repository.queueNotification(trx, payment.id, user.telegramId, message);
-      return { notifications: notificationId ? [notificationId] : [], deliveries };
+      const notification = await this.notificationOutbox.record({ target: { telegramId: user.telegramId }, message, dedupeKey: `payment-completed:${payment.id}` }, trx);
+      return { notifications: notification.pending ? [notification.id] : [], deliveries };
     });
   }
 
-  /** After the commit; if Redis is away the pending row stays, and the notification sweep sends it. */
-  private async dispatchNotification(notificationId: string): Promise<void> {
-    try {
-      await this.jobQueues.add('notifications', 'deliver', { notificationId }, { jobId: jobId('notification', notificationId) });
-    } catch (error) {
-      this.logger.warn('notification job not added; its pending row remains', { notification_id: notificationId, error });
+  /** After the commit; if Redis is away the pending rows stay, and the sweeps queue them. */
+  private async dispatch(effects: Effects): Promise<void> {
+    for (const notificationId of effects.notifications) {
+      try {
+        await this.notificationOutbox.enqueue(notificationId);
+      } catch (error) {
+        this.logger.warn('notification job not added; its pending row remains', { notification_id: notificationId, error });
+      }
     }
+    await this.outgoingWebhookEvents.dispatch(effects.deliveries);
   }
 }

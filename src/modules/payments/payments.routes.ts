@@ -62,4 +62,22 @@ export const paymentRoutes: readonly RouteDefinition[] = [
       res.json(await req.container.cradle.paymentService.get((req.params as { id: string }).id));
     },
   },
+  {
+    method: 'post',
+    path: '/payments/:id/retry',
+    summary: 'Apply again a payment received but not provisioned (status failed, paid), once the cause is fixed',
+    description: 'The same idempotent settlement as a webhook: the expiry stored on the payment is set, never added twice. Audited.',
+    tags,
+    access: 'payment_create',
+    request: { params: paymentIdParams },
+    responses: {
+      200: { description: 'The payment, completed', schema: paymentSchema },
+      404: { description: 'Payment not found' },
+      409: { description: 'Only a paid payment that failed to apply can be retried' },
+      502: { description: 'Upstream service unavailable (the VPN panel failed again; the payment stays failed)' },
+    },
+    handler: async (req, res) => {
+      res.json(await req.container.cradle.paymentService.retry((req.params as { id: string }).id));
+    },
+  },
 ];

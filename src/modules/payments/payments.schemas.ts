@@ -58,6 +58,9 @@ export const paymentSchema = Joi.object({
   expires_at: Joi.date().iso().allow(null),
   paid_at: Joi.date().iso().allow(null),
   subscription_applied_at: Joi.date().iso().allow(null),
+  failure_reason: Joi.string()
+    .allow(null)
+    .description('Why a failed payment failed: `provisioning_failed` (paid, not applied: retry it), or the code of the invoice call that failed'),
   created_by: Joi.string().guid().allow(null).description('The admin who asked for the invoice; null for an API key'),
   created_at: Joi.date().iso(),
   updated_at: Joi.date().iso(),

@@ -2,7 +2,8 @@ import type { Config } from '../../config';
 import type { Logger } from '../../infrastructure/logger';
 import type { CryptoPayClient } from '../../integrations/cryptobot/cryptopay.client';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
-import { AppError, NotFoundError, PaymentRejectedError } from '../../shared/errors';
+import { AppError, NotFoundError, PaymentRejectedError, StateConflictError } from '../../shared/errors';
+import type { PaymentSettlementService } from './payment-settlement.service';
 import type { Page, PageRequest } from '../../shared/pagination';
 import type { RequestContext } from '../../shared/request-context';
 import type { AuditService } from '../audit/audit.service';
@@ -52,6 +53,8 @@ export interface PaymentView {
   expires_at: Date | null;
   paid_at: Date | null;
   subscription_applied_at: Date | null;
+  /** Why a failed payment failed: our code (`provisioning_failed`: paid, not applied; retry it). */
+  failure_reason: string | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -72,6 +75,7 @@ const toView = (payment: Payment): PaymentView => ({
   expires_at: payment.expires_at,
   paid_at: payment.paid_at,
   subscription_applied_at: payment.subscription_applied_at,
+  failure_reason: payment.status === 'failed' && typeof payment.metadata.error === 'string' ? payment.metadata.error : null,
   created_by: payment.created_by,
   created_at: payment.created_at,
   updated_at: payment.updated_at,
@@ -95,6 +99,7 @@ export class PaymentService {
     vpnUserService: VpnUserService;
     cryptoPayClient: CryptoPayClient;
     auditService: AuditService;
+    paymentSettlementService: PaymentSettlementService;
   };
 
   constructor(deps: PaymentService['deps']) {
@@ -126,6 +131,20 @@ export class PaymentService {
     const payment = await this.deps.paymentRepository.findById(id);
     if (!payment) throw new NotFoundError('Payment');
     return toView(payment);
+  }
+
+  /**
+   * `POST /payments/{id}/retry`: a payment received but not provisioned is settled again once its
+   * cause is fixed (the same idempotent settlement: a stored expiry is set, never added twice).
+   * Only those: a payment that was never paid has nothing to apply.
+   */
+  async retry(id: string): Promise<PaymentView> {
+    const payment = await this.deps.paymentRepository.findById(id);
+    if (!payment) throw new NotFoundError('Payment');
+    if (payment.status !== 'failed' || payment.paid_at === null) throw new StateConflictError('payment_not_retryable');
+    await this.deps.auditService.record({ action: 'payment.retried', entityType: 'payment', entityId: id, oldValue: { status: payment.status } });
+    await this.deps.paymentSettlementService.settle(id, payment.paid_at);
+    return this.get(id);
   }
 
   async list(filters: PaymentFilters, page: PageRequest): Promise<Page<PaymentView>> {

@@ -1,7 +1,10 @@
 import { toAppError } from '../../http/error-handler';
 import { renderError } from '../../http/error-catalog';
 import type { Logger } from '../../infrastructure/logger';
-import type { PaymentSettlementService } from '../payments/payment-settlement.service';
+import type { Metrics } from '../../infrastructure/metrics';
+import type { NotificationOutbox } from '../notifications/notification-outbox';
+import { templates } from '../notifications/templates';
+import type { PaidInvoice, PaymentSettlementService } from '../payments/payment-settlement.service';
 import { DONE, type RemnawaveEventHandler, type WebhookOutcome } from './remnawave-events';
 import type { WebhookLog, WebhookLogRepository } from './webhook-logs.repository';
 
@@ -23,17 +26,23 @@ export class WebhookProcessor {
   private readonly webhookLogRepository: WebhookLogRepository;
   private readonly remnawaveEventHandler: RemnawaveEventHandler;
   private readonly paymentSettlementService: PaymentSettlementService;
+  private readonly notificationOutbox: NotificationOutbox;
+  private readonly metrics: Metrics;
 
   constructor(deps: {
     logger: Logger;
     webhookLogRepository: WebhookLogRepository;
     remnawaveEventHandler: RemnawaveEventHandler;
     paymentSettlementService: PaymentSettlementService;
+    notificationOutbox: NotificationOutbox;
+    metrics: Metrics;
   }) {
     this.logger = deps.logger;
     this.webhookLogRepository = deps.webhookLogRepository;
     this.remnawaveEventHandler = deps.remnawaveEventHandler;
     this.paymentSettlementService = deps.paymentSettlementService;
+    this.notificationOutbox = deps.notificationOutbox;
+    this.metrics = deps.metrics;
   }
 
   /** Throws to have the job retried; on the final attempt the row is left `failed` with a safe message. */
@@ -48,6 +57,7 @@ export class WebhookProcessor {
       outcome = await this.apply(log);
     } catch (error) {
       await this.webhookLogRepository.transition(log.id, ['processing'], finalAttempt ? 'failed' : 'queued', { error_message: safeErrorMessage(error) });
+      if (finalAttempt) await this.reportFailure(log, safeErrorMessage(error));
       throw error;
     }
     await this.webhookLogRepository.transition(log.id, ['processing'], outcome.ignored ? 'ignored' : 'processed', {
@@ -62,15 +72,41 @@ export class WebhookProcessor {
     return this.settleInvoice(log);
   }
 
-  /** Only invoice_paid rows are queued for Crypto Pay; the intake took its invoice id as the dedupe key. */
   private async settleInvoice(log: WebhookLog): Promise<WebhookOutcome> {
-    const invoice = ((log.payload as { payload?: Record<string, unknown> } | null)?.payload ?? {}) as { paid_at?: unknown };
-    const paidAt = typeof invoice.paid_at === 'string' && !Number.isNaN(Date.parse(invoice.paid_at)) ? new Date(invoice.paid_at) : null;
-    const outcome = await this.paymentSettlementService.settlePaidInvoice({
-      provider: 'cryptobot',
-      invoiceId: log.dedupe_key!,
-      paidAt,
-    });
+    const outcome = await this.paymentSettlementService.settlePaidInvoice(paidInvoiceOf(log));
     return outcome === 'unknown_invoice' ? { ignored: true, reason: 'Unknown invoice' } : DONE;
   }
+
+  /**
+   * A valid webhook failed for good: never silent. A paid invoice makes its payment `failed`
+   * (settlement alerts the admins); a panel event alerts them here. Counted either way. A failure
+   * to report is logged, never allowed to hide the failure being reported.
+   */
+  private async reportFailure(log: WebhookLog, reason: string): Promise<void> {
+    this.metrics.webhooksFailed.inc({ source: log.source });
+    try {
+      if (log.source === 'cryptobot') {
+        await this.paymentSettlementService.recordUnprovisioned(paidInvoiceOf(log), reason);
+      } else {
+        await this.notificationOutbox.send({
+          target: { toAdmins: true },
+          message: templates.webhookFailed({ source: log.source, eventType: log.event_type, reason }),
+          dedupeKey: `webhook-failed:${log.id}:${log.attempts}`,
+        });
+      }
+    } catch (error) {
+      this.logger.error('a failed webhook could not be reported', { webhook_log_id: log.id, error });
+    }
+  }
+}
+
+/** Only invoice_paid rows are queued for Crypto Pay; the intake took its invoice id as the dedupe key. */
+function paidInvoiceOf(log: WebhookLog): PaidInvoice {
+  const invoice = ((log.payload as { payload?: Record<string, unknown> } | null)?.payload ?? {}) as { paid_at?: unknown; payload?: unknown };
+  return {
+    provider: 'cryptobot',
+    invoiceId: log.dedupe_key!,
+    paidAt: typeof invoice.paid_at === 'string' && !Number.isNaN(Date.parse(invoice.paid_at)) ? new Date(invoice.paid_at) : null,
+    payload: typeof invoice.payload === 'string' ? invoice.payload : null,
+  };
 }

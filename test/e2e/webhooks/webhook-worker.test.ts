@@ -164,10 +164,11 @@ describe('webhook worker (a real child process)', function () {
     });
   });
 
-  it('when every attempt fails, then the row is `failed` with a safe message; the retry endpoint requeues it and it is processed', async () => {
+  it('when every attempt fails, then the row is `failed` with a safe message and the admins are told; the retry endpoint requeues it and it is processed', async () => {
     const { db } = t.container.cradle;
-    // A real failure of a real dependency: PostgreSQL refuses every new notification row.
-    await db.raw('ALTER TABLE notification_queue ADD CONSTRAINT test_refuse_all CHECK (false) NOT VALID');
+    // A real failure of a real dependency: PostgreSQL refuses every new notification to a user
+    // (the admins' alert about it still goes in).
+    await db.raw('ALTER TABLE notification_queue ADD CONSTRAINT test_refuse_users CHECK (to_admins) NOT VALID');
     try {
       worker = startWebhookWorker();
       await postRemnawave(t.http, userExpiredEvent());
@@ -175,8 +176,12 @@ describe('webhook worker (a real child process)', function () {
       const failed = await settled(row!.id, 'failed');
       expect(failed.attempts).to.equal(3);
       expect(failed.error_message).to.equal('Internal server error');
+      const [alert, ...more] = await eventually(notifications, (rows) => rows.length > 0, { what: 'the admins\' alert' });
+      expect(more).to.have.length(0);
+      expect(alert).to.include({ to_admins: true, status: 'pending' });
+      expect(alert!.message).to.contain('remnawave webhook (user.expired) failed for good: Internal server error');
     } finally {
-      await db.raw('ALTER TABLE notification_queue DROP CONSTRAINT test_refuse_all');
+      await db.raw('ALTER TABLE notification_queue DROP CONSTRAINT test_refuse_users');
     }
     const [row] = await webhookRows(t.container);
     const admin = await signedInAdmin(t, 'admin');
@@ -185,7 +190,7 @@ describe('webhook worker (a real child process)', function () {
     expect(retried.body).to.include({ id: row!.id, status: 'queued', error_message: null });
     expect(retried.body).to.not.have.property('signature');
     await settled(row!.id);
-    expect(await notifications()).to.have.length(1);
+    expect((await notifications()).filter((n) => !n.to_admins)).to.have.length(1);
     const audit = await db('audit_logs').where({ action: 'webhook.retried', entity_id: row!.id });
     expect(audit).to.have.length(1);
     expect(audit[0]).to.include({ admin_id: admin.id, entity_type: 'webhook_log' });

@@ -1,0 +1,257 @@
+import { cpus } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import knex, { type Knex } from 'knex';
+import { Pool } from 'undici';
+import type { Config } from '../src/config';
+import { knexConfig } from '../src/infrastructure/db/knex';
+import { queuePrefix } from '../src/infrastructure/queues/queue-names';
+import { startEntryProcess, type ApiProcess } from '../test/e2e/api-process';
+import { stopWorker, waitForLog } from '../test/e2e/webhooks/worker-process';
+import { FakeCryptoPay } from '../test/fakes/cryptobot';
+import { FakeRemnawave } from '../test/fakes/remnawave';
+import { testDatabaseUrl } from '../test/support/database';
+import { threadTimes } from './machine';
+import { completedCount, countEffects, duplicated, lost, seedPayments, unprocessedCount, type EffectCounts } from './payment-effects';
+import { cleanUp, DATABASE, forkServer, prepareDatabase, REDIS_PREFIX, REDIS_URL, secret, serverEnv, stopServers, type Server } from './support';
+import { CRYPTO_PAY_PATH, invoicePaid } from './webhook-updates';
+
+/**
+ * Webhooks benchmark (npm run bench:webhooks), issue 9.
+ *
+ * 1. Intake: signed Crypto Pay invoice_paid updates, each for a distinct invoice, POSTed by
+ *    autocannon (BENCH_CONNECTIONS, 50) to the real API process (bench/auth-server.ts:
+ *    src/server.ts, NODE_ENV=production), against the ceiling: the same 50 callers in this driver
+ *    inserting the same row (body and signature) into a scratch copy of webhook_logs (same
+ *    columns, constraints and indexes), one INSERT committed per call, over a knex pool of the
+ *    server's DATABASE_POOL_MAX. The ceiling runs before and after the intake; their mean is used.
+ *    No worker runs meanwhile: the invoices are unknown to the service, and this phase measures
+ *    intake only. At its end every 2xx must have its committed `queued` row and its job waiting
+ *    in BullMQ; then the rows and the queue are cleared.
+ * 2. Payments: for 1 and then 2 webhook worker processes (workers/webhooks.ts, real child
+ *    processes, WORKER_CONCURRENCY default), BENCH_PAYMENTS users in the fake Remnawave panel and
+ *    one pending payment each; the signed webhooks are delivered over 50 connections, timed from
+ *    the first delivery until every payment is `completed`.
+ * 3. At the end of each payments run: nothing lost, nothing applied twice (bench/payment-effects.ts);
+ *    any failure exits non-zero.
+ *
+ * Everything shares the same cores: this driver runs autocannon, the ceiling's callers and the
+ * fake panel (which checks every request and reply against the contract's schemas). Quote the ratios.
+ *
+ * Knobs: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50),
+ * BENCH_PAYMENTS (300), BENCH_DATABASE, REDIS_URL, TEST_POSTGRES_URL.
+ */
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 300);
+const TARGET_RATIO = 0.5;
+const SETTLE_TIMEOUT_MS = 300_000;
+
+const CEILING_INSERT = `INSERT INTO bench_insert_ceiling (source, event_type, dedupe_key, payload, signature, is_valid, status)
+  VALUES ('cryptobot', 'invoice_paid', ?, ?::jsonb, ?, true, 'received')`;
+
+let nextInvoiceId = 1_000_000;
+
+const count = async (query: Knex.QueryBuilder): Promise<number> => Number(((await query.count({ n: '*' }).first()) as { n: string }).n);
+
+/** Inserts per second of CONNECTIONS callers, each committing one row per call, for DURATION s. */
+async function ceilingRun(db: Knex, token: string): Promise<number> {
+  let inserted = 0;
+  const started = performance.now();
+  const deadline = started + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline) {
+        const invoiceId = nextInvoiceId++;
+        const update = invoicePaid(token, invoiceId);
+        await db.raw(CEILING_INSERT, [String(invoiceId), update.body, update.headers['crypto-pay-api-signature']!]);
+        inserted += 1;
+      }
+    }),
+  );
+  return inserted / ((performance.now() - started) / 1000);
+}
+
+function intakeRun(port: number, token: string, duration: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: CRYPTO_PAY_PATH,
+        // Called for every request: a new invoice, signed over its own bytes.
+        setupRequest: (request) => ({ ...request, method: 'POST', path: CRYPTO_PAY_PATH, ...invoicePaid(token, nextInvoiceId++) }),
+      },
+    ],
+  });
+}
+
+const failures = (result: autocannon.Result) => result.errors + result.timeouts + result.non2xx;
+
+interface IntakeFigures {
+  ceilings: number[];
+  result: autocannon.Result;
+  /** The API process's CPU (all its threads) per accepted webhook over the measured run. */
+  serverCpuMsPerRequest: number;
+  accepted: number;
+  recorded: number;
+  queuedRows: number;
+  jobsWaiting: number;
+}
+
+async function intakePhase(db: Knex, server: Server, token: string, webhooksQueue: Queue): Promise<IntakeFigures> {
+  await db.raw('CREATE TABLE bench_insert_ceiling (LIKE webhook_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
+  const warm = await intakeRun(server.port, token, WARMUP);
+  await ceilingRun(db, token);
+  const before = await ceilingRun(db, token);
+  const cpuBefore = threadTimes(server.child.pid!);
+  const result = await intakeRun(server.port, token, DURATION);
+  const cpuAfter = threadTimes(server.child.pid!);
+  const after = await ceilingRun(db, token);
+
+  const valid = db('webhook_logs').where({ source: 'cryptobot', is_valid: true });
+  const figures: IntakeFigures = {
+    ceilings: [before, after],
+    result,
+    serverCpuMsPerRequest: (1000 * (cpuAfter.niced + cpuAfter.other - cpuBefore.niced - cpuBefore.other)) / result['2xx'],
+    accepted: warm['2xx'] + result['2xx'],
+    recorded: await count(valid.clone()),
+    queuedRows: await count(valid.clone().where({ status: 'queued' })),
+    jobsWaiting: await webhooksQueue.getWaitingCount(),
+  };
+  // The invoices are unknown to the service: only the payments runs are processed.
+  await webhooksQueue.obliterate({ force: true });
+  await db('webhook_logs').delete();
+  await db.schema.dropTable('bench_insert_ceiling');
+  if (failures(warm) > 0) result.errors += failures(warm);
+  return figures;
+}
+
+interface PaymentsFigures {
+  workers: number;
+  seconds: number;
+  deliveredSeconds: number;
+  deliveryFailures: number;
+  counts: EffectCounts;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function paymentsPhase(db: Knex, panel: FakeRemnawave, port: number, env: NodeJS.ProcessEnv, workerCount: number): Promise<PaymentsFigures> {
+  await db('notification_queue').delete();
+  await db('webhook_logs').delete();
+  await db('payments').delete();
+  panel.reset();
+  const plan = (await db('subscription_plans').select('id', 'duration_days').where({ name: 'Monthly' }).first()) as { id: string; duration_days: number };
+  const payments = await seedPayments(db, panel, { id: plan.id, days: plan.duration_days }, PAYMENTS, nextInvoiceId);
+  nextInvoiceId += PAYMENTS;
+
+  const workers: ApiProcess[] = Array.from({ length: workerCount }, () => startEntryProcess('workers/webhooks', env));
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONNECTIONS });
+  try {
+    await Promise.all(workers.map((worker) => waitForLog(worker, 'worker started')));
+    const token = env.CRYPTOBOT_TOKEN!;
+    const started = performance.now();
+    let next = 0;
+    let deliveryFailures = 0;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        for (let i = next++; i < payments.length; i = next++) {
+          const update = invoicePaid(token, payments[i]!.invoiceId, payments[i]!.id);
+          const response = await pool.request({ method: 'POST', path: CRYPTO_PAY_PATH, ...update });
+          await response.body.dump();
+          if (response.statusCode !== 200) deliveryFailures += 1;
+        }
+      }),
+    );
+    const deliveredSeconds = (performance.now() - started) / 1000;
+    await waitFor(async () => (await completedCount(db)) === payments.length, 'every payment completed');
+    const seconds = (performance.now() - started) / 1000;
+    // The row becomes `processed` just after its payment commits.
+    await waitFor(async () => (await unprocessedCount(db)) === 0, 'every webhook row processed').catch(() => undefined);
+    return { workers: workerCount, seconds, deliveredSeconds, deliveryFailures, counts: await countEffects(db, panel, payments, plan.duration_days) };
+  } finally {
+    await Promise.all(workers.map((worker) => stopWorker(worker)));
+    await pool.close();
+  }
+}
+
+const mark = (ok: boolean) => (ok ? 'met' : '**NOT met**');
+
+function report(intake: IntakeFigures, runs: PaymentsFigures[], poolMax: string): boolean {
+  const ceiling = intake.ceilings.reduce((sum, value) => sum + value, 0) / intake.ceilings.length;
+  const accepted = intake.result['2xx'] / intake.result.duration;
+  const ratio = accepted / ceiling;
+  // Requests still in flight when autocannon stops are recorded without being counted as 2xx: more rows than 2xx is expected.
+  const intakeLost = Math.max(0, intake.accepted - Math.min(intake.queuedRows, intake.jobsWaiting));
+  const intakeFailures = failures(intake.result);
+  console.log(`\n| measure | value | target | | note |`);
+  console.log('|---|---|---|---|---|');
+  console.log(`| INSERT+COMMIT ceiling | ${ceiling.toFixed(0)} rows/s | | | ${CONNECTIONS} callers, pool ${poolMax}; before / after ${intake.ceilings.map((c) => c.toFixed(0)).join(' / ')} |`);
+  console.log(`| signed webhooks accepted | ${accepted.toFixed(0)} req/s | | | ${intake.result['2xx']} in ${intake.result.duration}s, ${CONNECTIONS} connections; p50 ${intake.result.latency.p50} ms, p99 ${intake.result.latency.p99} ms; server CPU ${intake.serverCpuMsPerRequest.toFixed(2)} ms per webhook |`);
+  console.log(`| accepted ÷ ceiling | **${ratio.toFixed(2)}** | >= ${TARGET_RATIO} | ${mark(ratio >= TARGET_RATIO)} | |`);
+  console.log(
+    `| intake: errors, non-2xx, timeouts; accepted without a queued row and job | **${intakeFailures}; ${intakeLost}** | 0; 0 | ${mark(intakeFailures === 0 && intakeLost === 0)} | ` +
+      `${intake.accepted} accepted (warm-up included), ${intake.recorded} rows, ${intake.queuedRows} queued, ${intake.jobsWaiting} jobs waiting |`,
+  );
+  let ok = intakeFailures === 0 && intakeLost === 0;
+  for (const run of runs) {
+    const { counts } = run;
+    const bad = lost(counts) + duplicated(counts) + run.deliveryFailures;
+    ok &&= bad === 0;
+    console.log(
+      `| payments completed/s, ${run.workers} worker${run.workers > 1 ? 's' : ''} | **${(PAYMENTS / run.seconds).toFixed(1)}** | | | ${PAYMENTS} in ${run.seconds.toFixed(1)}s from the first delivery (all delivered after ${run.deliveredSeconds.toFixed(1)}s); ${counts.retries} job retries |`,
+    );
+    console.log(
+      `| lost / duplicated, ${run.workers} worker${run.workers > 1 ? 's' : ''} | **${lost(counts)} / ${duplicated(counts)}** | 0 / 0 | ${mark(bad === 0)} | ` +
+        `not completed ${counts.notCompleted}, rows missing ${counts.rowsMissing}, not processed ${counts.rowsUnprocessed}; expiry not moved by exactly the plan ${counts.wrongExpiry}, ` +
+        `notification rows not 1 ${counts.notificationsOff}, panel updates not 1 ${counts.panelUpdatesOff}; deliveries not 200 ${run.deliveryFailures} |`,
+    );
+  }
+  if (runs.length === 2) console.log(`\n2 workers ÷ 1 worker: ${(runs[0]!.seconds / runs[1]!.seconds).toFixed(2)}x`);
+  return ok;
+}
+
+async function main(): Promise<void> {
+  console.log(`webhooks benchmark: ${cpus().length} cores, Node ${process.version}, database ${DATABASE}; intake ${DURATION}s x ${CONNECTIONS} connections; ${PAYMENTS} payments per worker run`);
+  const panel = await new FakeRemnawave({ token: secret() }).start();
+  const cryptoPay = await new FakeCryptoPay({ token: secret() }).start();
+  const env = serverEnv({ ...panel.env(), ...cryptoPay.env() });
+  const db = knex(knexConfig({ url: testDatabaseUrl(DATABASE), poolMax: Number(env.DATABASE_POOL_MAX) }));
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const webhooksQueue = new Queue('webhooks', { connection: redis, prefix: queuePrefix({ redis: { keyPrefix: REDIS_PREFIX } } as Config) });
+  let server: Server | undefined;
+  await prepareDatabase();
+  try {
+    server = await forkServer(path.join(__dirname, 'auth-server.ts'), [], env, 'server');
+    const intake = await intakePhase(db, server, env.CRYPTOBOT_TOKEN!, webhooksQueue);
+    const runs = [];
+    for (const workers of [1, 2]) runs.push(await paymentsPhase(db, panel, server.port, env, workers));
+    if (!report(intake, runs, env.DATABASE_POOL_MAX!)) process.exitCode = 1;
+  } finally {
+    if (server) await stopServers([server]);
+    await webhooksQueue.close();
+    redis.disconnect();
+    await db.destroy();
+    await panel.stop().catch(() => undefined);
+    await cryptoPay.stop().catch(() => undefined);
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('webhooks bench failed:', error);
+  process.exit(1);
+});
