@@ -9,7 +9,10 @@ export interface Config {
   readonly database: { readonly url: string; readonly poolMax: number };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly jwt: {
+    /** Signs every new token. */
     readonly secret: string;
+    /** Still verify tokens signed before a rotation (each token names its key by `kid`). */
+    readonly previousSecrets: readonly string[];
     readonly issuer: string;
     readonly audience: string;
     readonly accessTtlSeconds: number;
@@ -58,7 +61,10 @@ export interface Config {
     /** Deliveries failed for good in a row before the endpoint is disabled. */
     readonly maxConsecutiveFailures: number;
   };
+  /** Seals every secret at rest. */
   readonly dataEncryptionKey: Buffer;
+  /** What opens a sealed secret: the current key, then those of DATA_ENCRYPTION_PREVIOUS_KEYS (until resealed). */
+  readonly dataEncryptionKeys: readonly Buffer[];
   readonly metricsToken: string;
   readonly workers: {
     readonly concurrency: number;
@@ -84,6 +90,12 @@ export interface Config {
 
 /** Values that already passed envSchema; the shape is the schema's, with its defaults applied. */
 export type ValidatedEnv = Record<string, string | number | boolean | undefined>;
+
+const listOf = (value: unknown): string[] =>
+  String(value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 
 const seconds = (value: unknown): number => parseDurationSeconds(String(value)) ?? 0;
 
@@ -115,6 +127,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
     redis: { url: str('REDIS_URL'), keyPrefix: str('REDIS_KEY_PREFIX') },
     jwt: {
       secret: str('JWT_SECRET'),
+      previousSecrets: listOf(env.JWT_PREVIOUS_SECRETS),
       issuer: str('JWT_ISSUER'),
       audience: str('JWT_AUDIENCE'),
       accessTtlSeconds: seconds(env.ACCESS_TOKEN_TTL),
@@ -170,6 +183,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       maxConsecutiveFailures: Number(env.OUTGOING_WEBHOOK_MAX_FAILURES),
     },
     dataEncryptionKey: Buffer.from(str('DATA_ENCRYPTION_KEY'), 'base64'),
+    dataEncryptionKeys: [str('DATA_ENCRYPTION_KEY'), ...listOf(env.DATA_ENCRYPTION_PREVIOUS_KEYS)].map((key) => Buffer.from(key, 'base64')),
     metricsToken: str('METRICS_TOKEN'),
     workers: {
       concurrency: Number(env.WORKER_CONCURRENCY),

@@ -17,6 +17,15 @@ const encryptionKey = Joi.string().custom((value: string, helpers) =>
   Buffer.from(value, 'base64').length === 32 ? value : helpers.error('any.invalid'),
 );
 
+/** A comma-separated list of values of one kind; empty or unset is none. */
+const list = (item: Joi.Schema) =>
+  Joi.string()
+    .allow('')
+    .custom((value: string, helpers) => {
+      const items = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+      return items.every((entry) => item.validate(entry).error === undefined) ? value : helpers.error('any.invalid');
+    });
+
 const trustProxy = Joi.string().custom((value: string, helpers) => {
   if (/^(false|\d{1,2})$/.test(value)) return value;
   // Named subnets/addresses as express understands them; `true` is refused on purpose:
@@ -50,6 +59,8 @@ export const envSchema = Joi.object({
   REDIS_KEY_PREFIX: Joi.string().pattern(/^[A-Za-z0-9:_-]*$/).allow('').default('cybervpn:'),
 
   JWT_SECRET: secret(32).required(),
+  // Rotation: the secrets signed with before, still accepted until their tokens have expired.
+  JWT_PREVIOUS_SECRETS: list(secret(32)),
   JWT_ISSUER: Joi.string().default('cybervpn-admin'),
   JWT_AUDIENCE: Joi.string().default('cybervpn-admin-api'),
   ACCESS_TOKEN_TTL: duration.default('15m'),
@@ -99,6 +110,8 @@ export const envSchema = Joi.object({
   OUTGOING_WEBHOOK_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(5),
 
   DATA_ENCRYPTION_KEY: encryptionKey.required(),
+  // Rotation: keys secrets were sealed with before, still opened until `npm run secrets:reseal` ran.
+  DATA_ENCRYPTION_PREVIOUS_KEYS: list(encryptionKey),
   METRICS_TOKEN: secret(16).required(),
   DOCS_ENABLED: bool,
   SHUTDOWN_TIMEOUT: duration.default('10s'),

@@ -13,7 +13,11 @@ const SECRET_KEYS = [
   'GITHUB_CLIENT_SECRET',
   'DATA_ENCRYPTION_KEY',
   'METRICS_TOKEN',
+  // A previous key still verifies or opens: a placeholder there would be as bad as one in use.
+  'JWT_PREVIOUS_SECRETS',
+  'DATA_ENCRYPTION_PREVIOUS_KEYS',
 ] as const;
+const BASE64_KEYS = new Set<string>(['DATA_ENCRYPTION_KEY', 'DATA_ENCRYPTION_PREVIOUS_KEYS']);
 
 const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|placeholder|example|dummy|^(.)\1+$/i;
 
@@ -22,9 +26,11 @@ export function productionViolations(env: Record<string, unknown>): string[] {
   for (const key of SECRET_KEYS) {
     const value = env[key];
     if (typeof value !== 'string') continue;
-    // The encryption key is base64: its placeholder shows only once decoded.
-    const readable = key === 'DATA_ENCRYPTION_KEY' ? Buffer.from(value, 'base64').toString('latin1') : value;
-    if (PLACEHOLDER.test(value) || PLACEHOLDER.test(readable)) bad.push(`${key} (placeholder value)`);
+    // Lists (the previous keys of a rotation) are judged item by item.
+    const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+    // Encryption keys are base64: their placeholder shows only once decoded.
+    const readable = (item: string) => (BASE64_KEYS.has(key) ? Buffer.from(item, 'base64').toString('latin1') : item);
+    if (items.some((item) => PLACEHOLDER.test(item) || PLACEHOLDER.test(readable(item)))) bad.push(`${key} (placeholder value)`);
   }
   // /metrics is on the internet with a static token: production wants one nobody can guess.
   if (typeof env.METRICS_TOKEN === 'string' && !bad.some((entry) => entry.startsWith('METRICS_TOKEN')) && !looksRandom(env.METRICS_TOKEN)) {

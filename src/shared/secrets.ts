@@ -39,10 +39,33 @@ export function encryptSecret(plaintext: string, key: Buffer): string {
   return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
 }
 
-export function decryptSecret(sealed: string, key: Buffer): string {
+/**
+ * Opens a sealed secret with the first of `keys` whose GCM tag checks out: the current key first,
+ * then the previous ones of a rotation (DATA_ENCRYPTION_PREVIOUS_KEYS), so nothing sealed before
+ * the rotation becomes unreadable. A wrong key cannot pass the tag by chance.
+ */
+export function decryptSecret(sealed: string, keys: Buffer | readonly Buffer[]): string {
   if (!sealed.startsWith('v1.')) throw new Error('Unknown secret envelope');
   const raw = Buffer.from(sealed.slice(3), 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+  let failure: unknown;
+  for (const key of Buffer.isBuffer(keys) ? [keys] : keys) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw new Error('No key opens this secret', { cause: failure });
+}
+
+/** Whether `sealed` is sealed with `key` (the current one): what resealing skips. */
+export function isSealedWith(sealed: string, key: Buffer): boolean {
+  try {
+    decryptSecret(sealed, key);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { Config } from '../../config';
 import { InvalidTokenError } from '../../shared/errors';
@@ -26,6 +26,8 @@ export interface TwoFactorClaims {
 }
 
 const ALGORITHM = 'HS256';
+/** Names a signing key without revealing it: the first 16 hex digits of its SHA-256. */
+const keyIdOf = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 16);
 const TWO_FACTOR_TTL_SECONDS = 300;
 
 export class TokenService {
@@ -38,10 +40,16 @@ export class TokenService {
    * signed either way verify either way.
    */
   private readonly key: KeyObject;
+  /** The signing key's id, in every token's `kid` header. */
+  private readonly keyId: string;
+  /** Every key a token may name: the current one and those of JWT_PREVIOUS_SECRETS (rotation). */
+  private readonly keysById: ReadonlyMap<string, KeyObject>;
 
   constructor({ config }: { config: Config }) {
     this.jwtConfig = config.jwt;
     this.key = createSecretKey(Buffer.from(config.jwt.secret, 'utf8'));
+    this.keyId = keyIdOf(config.jwt.secret);
+    this.keysById = new Map([config.jwt.secret, ...config.jwt.previousSecrets].map((secret) => [keyIdOf(secret), createSecretKey(Buffer.from(secret, 'utf8'))]));
   }
 
   get accessTtlSeconds(): number {
@@ -79,6 +87,7 @@ export class TokenService {
   private sign(claims: Record<string, unknown>, subject: string, use: TokenUse, ttlSeconds: number): string {
     return jwt.sign({ ...claims, typ: use }, this.key, {
       algorithm: ALGORITHM,
+      keyid: this.keyId,
       subject,
       issuer: this.jwtConfig.issuer,
       audience: this.jwtConfig.audience,
@@ -91,7 +100,11 @@ export class TokenService {
   private verify(token: string, use: TokenUse): JwtPayload {
     let payload: string | JwtPayload;
     try {
-      payload = jwt.verify(token, this.key, {
+      // The key the token names; a token from before key ids is tried with the current key.
+      const kid = jwt.decode(token, { complete: true })?.header.kid;
+      const key = kid === undefined ? this.key : this.keysById.get(kid);
+      if (!key) throw new Error('unknown key id');
+      payload = jwt.verify(token, key, {
         algorithms: [ALGORITHM],
         issuer: this.jwtConfig.issuer,
         audience: this.jwtConfig.audience,

@@ -59,7 +59,7 @@ export class OutgoingWebhookDelivery {
       'x-cybervpn-event': delivery.event,
       'x-cybervpn-delivery': delivery.id,
       [TIMESTAMP_HEADER.toLowerCase()]: String(timestamp),
-      [SIGNATURE_HEADER.toLowerCase()]: signDelivery(decryptSecret(sealedSecret, this.config.dataEncryptionKey), timestamp, delivery.body),
+      [SIGNATURE_HEADER.toLowerCase()]: signDelivery(decryptSecret(sealedSecret, this.config.dataEncryptionKeys), timestamp, delivery.body),
     };
     let statusCode: number | null = null;
     let error: string;

@@ -49,10 +49,12 @@ export class TwoFactorService {
     loginThrottle: LoginThrottle;
   };
   private readonly encryptionKey: Buffer;
+  private readonly decryptionKeys: readonly Buffer[];
 
   constructor(deps: TwoFactorService['deps']) {
     this.deps = deps;
     this.encryptionKey = deps.config.dataEncryptionKey;
+    this.decryptionKeys = deps.config.dataEncryptionKeys;
   }
 
   /**
@@ -80,7 +82,7 @@ export class TwoFactorService {
     const sealed = await redis.get(this.pendingKey(admin.id));
     if (!sealed) throw new NotFoundError('Two-factor setup');
     await loginThrottle.guard([accountSubject(admin.id)], async () =>
-      (await totp.accept(admin.id, decryptSecret(sealed, this.encryptionKey), code.trim()))
+      (await totp.accept(admin.id, decryptSecret(sealed, this.decryptionKeys), code.trim()))
         ? verdict.partlyProven(undefined)
         : verdict.wrong(await this.refusal(admin, 'two_factor.enable_failed')),
     );
@@ -105,7 +107,7 @@ export class TwoFactorService {
     const { totp, auditService, loginThrottle } = this.deps;
     const admin = await this.adminOf(adminId);
     if (!admin.totp_enabled || !admin.totp_secret_encrypted) throw new NotFoundError('Two-factor');
-    const secret = decryptSecret(admin.totp_secret_encrypted, this.encryptionKey);
+    const secret = decryptSecret(admin.totp_secret_encrypted, this.decryptionKeys);
     const valid = await loginThrottle.guard([accountSubject(admin.id)], async () =>
       (await totp.accept(admin.id, secret, code.trim())) ? verdict.partlyProven(true) : verdict.wrongAnswer(false),
     );
@@ -150,7 +152,7 @@ export class TwoFactorService {
   /** A login's second factor: a fresh TOTP code, or an unused backup code (which is then spent). */
   async verifyLoginCode(admin: AdminRecord, code: string): Promise<boolean> {
     if (!admin.totp_enabled || !admin.totp_secret_encrypted) return false;
-    const secret = decryptSecret(admin.totp_secret_encrypted, this.encryptionKey);
+    const secret = decryptSecret(admin.totp_secret_encrypted, this.decryptionKeys);
     if (await this.deps.totp.accept(admin.id, secret, code.trim())) return true;
     if (!(await spendBackupCode(this.deps.db, admin.id, code))) return false;
     await this.deps.auditService.record({ action: 'two_factor.backup_code_used', adminId: admin.id, entityType: 'admin', entityId: admin.id });
