@@ -1,5 +1,6 @@
 import type { Principal } from '../../http/access-guard';
 import type { Logger } from '../../infrastructure/logger';
+import type { JobQueues } from '../../infrastructure/queues/job-queues';
 import { TELEGRAM_MAX_TEXT_LENGTH } from '../../integrations/telegram/telegram.client';
 import { NotFoundError, RequestValidationError, StateConflictError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/pagination';
@@ -7,7 +8,6 @@ import type { AuditService } from '../audit/audit.service';
 import { notificationJobId, type NotificationDispatcher } from './notification-dispatcher';
 import type { NotificationRepository, NotificationRow, NotificationStatus } from './notifications.repository';
 import { templates } from './templates';
-import type { JobQueues } from '../../infrastructure/queues/job-queues';
 
 export interface NotificationRequest {
   telegram_id?: number;
