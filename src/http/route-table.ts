@@ -18,6 +18,7 @@ import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-web
 import { paymentRoutes } from '../modules/payments/payments.routes';
 import { panelRoutes } from '../modules/panel/panel-routes.table';
 import { liveDocumentRoutes, liveRoutes } from '../modules/live/live.routes';
+import { notificationRoutes } from '../modules/notifications/notifications.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
@@ -48,6 +49,7 @@ export const routeGroups: readonly RouteGroup[] = [
       ...outgoingWebhookRoutes,
       ...panelRoutes,
       ...liveRoutes,
+      ...notificationRoutes,
     ],
   },
 ];
