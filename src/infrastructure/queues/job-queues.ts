@@ -53,7 +53,16 @@ export class JobQueues {
    * add that completes after giving up only adds the same deterministic job the sweep would.
    */
   async add(name: QueueName, jobName: string, data: Record<string, unknown>, options: JobsOptions & { jobId: string }): Promise<void> {
-    const adding = this.queue(name).add(jobName, data, { ...RETENTION, ...options });
+    await this.bounded(this.queue(name).add(jobName, data, { ...RETENTION, ...options }));
+  }
+
+  /** Several jobs in one round trip (one MULTI of BullMQ's add script), each as `add` would add it. */
+  async addBulk(name: QueueName, jobs: ReadonlyArray<{ name: string; data: Record<string, unknown>; options: JobsOptions & { jobId: string } }>): Promise<void> {
+    const queue = this.queue(name);
+    await this.bounded(queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { ...RETENTION, ...job.options } }))));
+  }
+
+  private async bounded(adding: Promise<unknown>): Promise<void> {
     adding.catch(() => {}); // its failure is reported through the race below, or no longer matters
     let timer: NodeJS.Timeout | undefined;
     const giveUp = new Promise<never>((_resolve, reject) => {

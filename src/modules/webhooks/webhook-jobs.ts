@@ -1,6 +1,7 @@
 import type { Config } from '../../config';
 import type { JobQueues } from '../../infrastructure/queues/job-queues';
 import { jobId } from '../../infrastructure/queues/queue-names';
+import { NaturalBatches } from '../../shared/natural-batches';
 import type { WebhookLog } from './webhook-logs.repository';
 
 /** The job of a webhook log row: named after its event, so every path that queues it adds the same job. */
@@ -12,6 +13,8 @@ export interface ProcessWebhookData {
 
 export const webhookJobId = (log: QueueableWebhook): string => jobId(log.source, log.dedupe_key ?? log.id);
 
+const MAX_JOBS_PER_ADD = 100;
+
 /** States in which a job under the id no longer stands for work to do. */
 const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
 
@@ -20,19 +23,36 @@ export class WebhookJobs {
   private readonly config: Config;
   private readonly jobQueues: JobQueues;
 
+  private readonly adds: NaturalBatches<QueueableWebhook, void>;
+
   constructor({ config, jobQueues }: { config: Config; jobQueues: JobQueues }) {
     this.config = config;
     this.jobQueues = jobQueues;
+    this.adds = new NaturalBatches<QueueableWebhook, void>({
+      maxItems: MAX_JOBS_PER_ADD,
+      run: async (logs) => {
+        await this.jobQueues.addBulk('webhooks', logs.map((log) => this.jobOf(log)));
+        return logs.map(() => undefined);
+      },
+    });
   }
 
-  /** A no-op while a job under the same id exists (waiting, delayed, active or kept as finished). */
-  async enqueue(log: QueueableWebhook): Promise<void> {
+  private jobOf(log: QueueableWebhook) {
     const data: ProcessWebhookData = { webhookLogId: log.id };
-    await this.jobQueues.add('webhooks', PROCESS_WEBHOOK_JOB, data as unknown as Record<string, unknown>, {
-      jobId: webhookJobId(log),
-      attempts: this.config.webhooks.jobAttempts,
-      backoff: { type: 'exponential', delay: this.config.webhooks.jobBackoffMs },
-    });
+    return {
+      name: PROCESS_WEBHOOK_JOB,
+      data: data as unknown as Record<string, unknown>,
+      options: { jobId: webhookJobId(log), attempts: this.config.webhooks.jobAttempts, backoff: { type: 'exponential' as const, delay: this.config.webhooks.jobBackoffMs } },
+    };
+  }
+
+  /**
+   * A no-op while a job under the same id exists (waiting, delayed, active or kept as finished).
+   * Concurrent callers share one Redis round trip (natural batching, as the intake's INSERT does):
+   * each still resolves only once its own job is added.
+   */
+  enqueue(log: QueueableWebhook): Promise<void> {
+    return this.adds.submit(log);
   }
 
   /** Whether a job under the row's id is still to run or running. */
