@@ -31,6 +31,7 @@ export function loadManifest(env: Record<string, string> = {}): ManifestApp[] {
   Object.assign(process.env, env);
   try {
     delete require.cache[require.resolve(file)];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- PM2 loads the manifest with require(), and so does this.
     return (require(file) as { apps: ManifestApp[] }).apps;
   } finally {
     for (const [key, value] of Object.entries(saved)) {
