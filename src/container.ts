@@ -54,6 +54,7 @@ import { JobQueues } from './infrastructure/queues/job-queues';
 import { WebhookLogRepository } from './modules/webhooks/webhook-logs.repository';
 import { WebhookJobs } from './modules/webhooks/webhook-jobs';
 import { WebhookIntakeService } from './modules/webhooks/webhook-intake.service';
+import { WebhookIntakeBatches } from './modules/webhooks/webhook-intake-batches';
 import { WebhookLogService } from './modules/webhooks/webhook-log.service';
 import { WebhookProcessor } from './modules/webhooks/webhook-processor';
 import { WebhookSweep } from './modules/webhooks/webhook-sweep';
@@ -76,6 +77,15 @@ import { LiveEvents } from './modules/live/live-events';
 import { WsTicketStore } from './modules/live/ws-tickets';
 import { LivePrincipalCheck } from './modules/live/live-principals';
 import { NodeStatusPoll } from './modules/live/node-status-poll';
+import { TelegramClient } from './integrations/telegram/telegram.client';
+import { NotificationRepository } from './modules/notifications/notifications.repository';
+import { NotificationDispatcher } from './modules/notifications/notification-dispatcher';
+import { ChatPacer } from './modules/notifications/chat-pacer';
+import { deliveryPolicyFrom, type DeliveryPolicy } from './modules/notifications/delivery-policy';
+import { NotificationDeliveryService } from './modules/notifications/notification-delivery.service';
+import { NotificationSweepService } from './modules/notifications/notification-sweep.service';
+import { ExpiryReminderService } from './modules/notifications/expiry-reminder.service';
+import { NotificationService } from './modules/notifications/notifications.service';
 import packageJson from '../package.json';
 
 /**
@@ -112,6 +122,8 @@ export interface Cradle {
   jobQueues: JobQueues;
   /** Adds webhook jobs with the configured retries (intake, retry endpoint, sweep). */
   webhookJobs: WebhookJobs;
+  /** The intake's row inserts and `queued` marks, shared by concurrent deliveries (one per process). */
+  webhookIntakeBatches: WebhookIntakeBatches;
   /** Queue depths and ages, for /monitoring/health and the /metrics gauges. */
   queueMonitor: QueueMonitor;
   /** The HTTP client of outgoing webhooks: its own pool, receivers' addresses checked at connect time. */
@@ -172,6 +184,17 @@ export interface Cradle {
   wsTicketStore: WsTicketStore;
   livePrincipalCheck: LivePrincipalCheck;
   nodeStatusPoll: NodeStatusPoll;
+  /** One Bot API client per process: it owns the keep-alive socket pool. */
+  telegramClient: TelegramClient;
+  notificationRepository: NotificationRepository;
+  notificationDispatcher: NotificationDispatcher;
+  chatPacer: ChatPacer;
+  /** Retry limits of delivery; tests may register tighter ones. */
+  deliveryPolicy: DeliveryPolicy;
+  notificationDeliveryService: NotificationDeliveryService;
+  notificationSweepService: NotificationSweepService;
+  expiryReminderService: ExpiryReminderService;
+  notificationService: NotificationService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -219,6 +242,7 @@ export function buildContainer(config: Config): AppContainer {
       .singleton()
       .disposer((queues) => queues.close()),
     webhookJobs: asClass(WebhookJobs).singleton(),
+    webhookIntakeBatches: asClass(WebhookIntakeBatches).singleton(),
     queueMonitor: asClass(QueueMonitor).singleton(),
     webhookSender: asClass(WebhookSender)
       .singleton()
@@ -284,6 +308,18 @@ export function buildContainer(config: Config): AppContainer {
     wsTicketStore: asClass(WsTicketStore).singleton(),
     livePrincipalCheck: asClass(LivePrincipalCheck).scoped(),
     nodeStatusPoll: asClass(NodeStatusPoll).scoped(),
+    // Notifications: the API queues them, the notification worker delivers them (job scope).
+    telegramClient: asClass(TelegramClient)
+      .singleton()
+      .disposer((client) => client.close()),
+    notificationRepository: asClass(NotificationRepository).singleton(),
+    notificationDispatcher: asClass(NotificationDispatcher).singleton(),
+    chatPacer: asClass(ChatPacer).singleton(),
+    deliveryPolicy: asFunction(({ config }: { config: Config }) => deliveryPolicyFrom(config)).singleton(),
+    notificationDeliveryService: asClass(NotificationDeliveryService).scoped(),
+    notificationSweepService: asClass(NotificationSweepService).scoped(),
+    expiryReminderService: asClass(ExpiryReminderService).scoped(),
+    notificationService: asClass(NotificationService).scoped(),
   });
   return container;
 }

@@ -1,3 +1,4 @@
+import { notificationWorkerDefinitions } from '../src/modules/notifications/notification-jobs';
 import { webhookWorkerDefinitions } from '../src/modules/webhooks/webhook-worker';
 import { runWorkerProcess } from '../src/worker-process';
 
@@ -6,4 +7,4 @@ import { runWorkerProcess } from '../src/worker-process';
  * For a host or container running a single command; the PM2 manifest (ecosystem.config.js) runs
  * each kind in processes of its own instead, so they scale and fail apart.
  */
-runWorkerProcess('all', (config) => [...webhookWorkerDefinitions(config)]);
+runWorkerProcess('all', (config) => [...webhookWorkerDefinitions(config), ...notificationWorkerDefinitions(config)]);

@@ -41,6 +41,15 @@ export interface Config {
   readonly cryptobot: { readonly url: string; readonly token: string; readonly invoiceTtlSeconds: number };
   readonly reconciliation: { readonly afterMs: number; readonly intervalMs: number };
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
+  readonly notifications: {
+    /** Messages a second over every worker process together (BullMQ's limiter, kept in Redis). */
+    readonly ratePerSecond: number;
+    /** Least time between two messages to one chat. */
+    readonly chatIntervalMs: number;
+    readonly concurrency: number;
+    readonly sweepIntervalMs: number;
+    readonly expiryScanIntervalMs: number;
+  };
   readonly github: {
     readonly clientId: string;
     readonly clientSecret: string;
@@ -176,6 +185,13 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
     cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN'), invoiceTtlSeconds: seconds(env.CRYPTOBOT_INVOICE_TTL) },
     reconciliation: { afterMs: seconds(env.PAYMENT_RECONCILE_AFTER) * 1000, intervalMs: seconds(env.PAYMENT_RECONCILE_INTERVAL) * 1000 },
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
+    notifications: {
+      ratePerSecond: Number(env.TELEGRAM_RATE_PER_SECOND),
+      chatIntervalMs: Number(env.TELEGRAM_CHAT_INTERVAL_MS),
+      concurrency: Number(env.NOTIFICATION_WORKER_CONCURRENCY),
+      sweepIntervalMs: seconds(env.NOTIFICATION_SWEEP_INTERVAL) * 1000,
+      expiryScanIntervalMs: seconds(env.EXPIRY_SCAN_INTERVAL) * 1000,
+    },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),
       clientSecret: str('GITHUB_CLIENT_SECRET'),

@@ -93,6 +93,12 @@ export const envSchema = Joi.object({
   PAYMENT_RECONCILE_INTERVAL: duration.default('1m'),
   TELEGRAM_BOT_TOKEN: Joi.string().required(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
+  // Telegram allows about 30 messages a second per bot, about one a second per chat.
+  TELEGRAM_RATE_PER_SECOND: Joi.number().integer().min(1).max(1000).default(30),
+  TELEGRAM_CHAT_INTERVAL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
+  NOTIFICATION_WORKER_CONCURRENCY: Joi.number().integer().min(1).max(100).default(10),
+  NOTIFICATION_SWEEP_INTERVAL: duration.default('60s'),
+  EXPIRY_SCAN_INTERVAL: duration.default('1h'),
   GITHUB_CLIENT_ID: Joi.string().required(),
   GITHUB_CLIENT_SECRET: Joi.string().required(),
   GITHUB_OAUTH_URL: url(['http', 'https']).default('https://github.com'),

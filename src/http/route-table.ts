@@ -18,12 +18,17 @@ import { outgoingWebhookRoutes } from '../modules/outgoing-webhooks/outgoing-web
 import { paymentRoutes } from '../modules/payments/payments.routes';
 import { panelRoutes } from '../modules/panel/panel-routes.table';
 import { liveDocumentRoutes, liveRoutes } from '../modules/live/live.routes';
+import { notificationRoutes } from '../modules/notifications/notifications.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
 
 export const routeGroups: readonly RouteGroup[] = [
   { prefix: '', routes: [...systemRoutes, ...liveDocumentRoutes] },
+  // First of the API: Express tries each route's pattern in order, and the webhook intake is the
+  // route under the heaviest load (bursts from Crypto Pay and the panel); at the end of the list
+  // it paid for matching every other route first (docs/PERFORMANCE.md, issue 9).
+  { prefix: API_PREFIX, routes: webhookRoutes },
   {
     prefix: API_PREFIX,
     routes: [
@@ -42,9 +47,9 @@ export const routeGroups: readonly RouteGroup[] = [
       ...telegramRoutes,
       ...paymentRoutes,
       ...outgoingWebhookRoutes,
-      ...webhookRoutes,
       ...panelRoutes,
       ...liveRoutes,
+      ...notificationRoutes,
     ],
   },
 ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asValue } from 'awilix';
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { AppContainer } from '../../container';
 import type { RequestContext } from '../../shared/request-context';
 import { connectRedis, type RedisClient } from '../redis/redis';
@@ -21,6 +21,10 @@ export interface QueueWorkerDefinition {
   readonly queue: QueueName;
   readonly handlers: Readonly<Record<string, JobHandler>>;
   readonly schedules?: readonly JobSchedule[];
+  /** Jobs this process runs at once from this queue; WORKER_CONCURRENCY when absent. */
+  readonly concurrency?: number;
+  /** BullMQ's rate limit of the queue, kept in Redis: it holds across every worker process together. */
+  readonly limiter?: RateLimiterOptions;
 }
 
 /** Whether this is the job's last try: its failure is then final (no retry follows). */
@@ -72,7 +76,8 @@ export class WorkerRuntime {
       const worker = new Worker(definition.queue, (job) => this.handle(definition, job), {
         connection,
         prefix,
-        concurrency: config.workers.concurrency,
+        concurrency: definition.concurrency ?? config.workers.concurrency,
+        ...(definition.limiter ? { limiter: definition.limiter } : {}),
         lockDuration: config.workers.lockDurationMs,
         stalledInterval: config.workers.stalledIntervalMs,
       });
@@ -123,6 +128,8 @@ export class WorkerRuntime {
         logger.debug('job done', { queue: definition.queue, job: job.name, attempt: job.attemptsMade + 1, duration_ms: Math.round(performance.now() - started) });
         return result;
       } catch (error) {
+        // A job that moved itself to the delayed set (job.moveToDelayed) waits; it did not fail.
+        if (error instanceof DelayedError) throw error;
         logger.warn('job failed', { queue: definition.queue, job: job.name, attempt: job.attemptsMade + 1, final: isFinalAttempt(job), error });
         throw error;
       } finally {

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import type { JobQueues } from '../../infrastructure/queues/job-queues';
-import { jobId } from '../../infrastructure/queues/queue-names';
+import type { NotificationDispatcher } from './notification-dispatcher';
 
 /** Who a notification is for: one Telegram chat, or every active admin with one. */
 export type NotificationTarget = { readonly telegramId: string | number } | { readonly toAdmins: true };
@@ -13,19 +12,17 @@ export interface OutgoingNotification {
   readonly dedupeKey: string;
 }
 
-export const DELIVER_NOTIFICATION_JOB = 'deliver';
-
 /**
  * The producer side of notifications: a notification_queue row (the record, deduplicated), then,
  * after it is committed, a job on the `notifications` queue that the notification worker delivers.
  */
 export class NotificationOutbox {
   private readonly db: Knex;
-  private readonly jobQueues: JobQueues;
+  private readonly notificationDispatcher: NotificationDispatcher;
 
-  constructor({ db, jobQueues }: { db: Knex; jobQueues: JobQueues }) {
+  constructor({ db, notificationDispatcher }: { db: Knex; notificationDispatcher: NotificationDispatcher }) {
     this.db = db;
-    this.jobQueues = jobQueues;
+    this.notificationDispatcher = notificationDispatcher;
   }
 
   /**
@@ -49,7 +46,7 @@ export class NotificationOutbox {
 
   /** Adding the same notification's job twice is a no-op (its id is the row's). */
   async enqueue(notificationId: string): Promise<void> {
-    await this.jobQueues.add('notifications', DELIVER_NOTIFICATION_JOB, { notificationId }, { jobId: jobId('notification', notificationId) });
+    await this.notificationDispatcher.dispatch(notificationId);
   }
 
   async send(notification: OutgoingNotification): Promise<string> {

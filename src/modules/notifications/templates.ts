@@ -1,7 +1,7 @@
 /**
  * Every text the service sends to Telegram, in one place. Telegram parses them as HTML, so every
- * value that comes from outside (usernames, plan and node names, dates the panel sent) is escaped
- * here and nowhere else.
+ * value that comes from outside (usernames, plan and node names, dates the panel sent, an admin's
+ * typed message) is escaped here and nowhere else.
  */
 export function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -38,4 +38,15 @@ export const templates = {
   /** To the admins: a panel event we could not act on. */
   webhookFailed: ({ source, eventType, reason }: { source: string; eventType: string | null; reason: string }): string =>
     `⚠️ A ${escapeHtml(source)} webhook (${escapeHtml(eventType ?? 'unknown event')}) failed for good: ${escapeHtml(reason)}\nSee GET /api/v1/admin/webhook-log?status=failed.`,
+
+  /** What an admin typed in POST /notifications: plain text, shown as typed (no markup of theirs). */
+  manual: (text: string): string => escapeHtml(text),
 };
+
+/**
+ * The dedupe key of an expiry reminder: one per user and expiry date, whoever inserts it (the
+ * Remnawave `user.expiration` event or the panel scan), however often. The expiry is normalised
+ * so "2026-12-01T00:00:00Z" and "2026-12-01T00:00:00.000Z" are the same reminder.
+ */
+export const expiryReminderKey = (userId: number | string, expireAt: string | Date): string =>
+  `expiry-reminder:${userId}:${new Date(expireAt).toISOString()}`;

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import type { LiveEvents } from '../live/live-events';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
-import { templates } from '../notifications/templates';
+import { expiryReminderKey, templates } from '../notifications/templates';
 import type { WebhookLog } from './webhook-logs.repository';
 
 /** What processing a webhook came to: done, or deliberately nothing (with the reason recorded). */
@@ -12,6 +12,7 @@ const UNEXPECTED_SHAPE: WebhookOutcome = { ignored: true, reason: 'Unexpected ev
 /** `data` is the panel's full user or node; only what the messages need is read. */
 const userEvent = Joi.object({
   data: Joi.object({
+    id: Joi.number().integer().positive(),
     username: Joi.string().max(200).required(),
     telegramId: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^\d{1,20}$/)).allow(null),
     expireAt: Joi.string().isoDate().allow(null),
@@ -24,7 +25,7 @@ const nodeEvent = Joi.object({
 }).unknown(true);
 
 interface UserEvent {
-  data: { username: string; telegramId?: number | string | null; expireAt?: string | null };
+  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null };
   meta?: { expiration?: string | number } | null;
 }
 
@@ -74,6 +75,16 @@ export class RemnawaveEventHandler {
       log.event_type === 'user.expired'
         ? templates.subscriptionExpired({ username: data.username })
         : templates.subscriptionExpiring({ username: data.username, expireAt: data.expireAt, expiration: meta?.expiration === undefined ? null : String(meta.expiration) });
-    return { target: { telegramId: data.telegramId }, message, dedupeKey };
+    return { target: { telegramId: data.telegramId }, message, dedupeKey: this.reminderKey(log, data) ?? dedupeKey };
+  }
+
+  /**
+   * An expiry reminder is one per user and expiry date, whether this event or the worker's panel
+   * scan notices it first (and whichever of Remnawave's reminders, 72h or 24h, comes): the key is
+   * the scan's own.
+   */
+  private reminderKey(log: WebhookLog, data: UserEvent['data']): string | undefined {
+    if (log.event_type !== 'user.expiration' || data.id === undefined || !data.expireAt) return undefined;
+    return expiryReminderKey(data.id, data.expireAt);
   }
 }

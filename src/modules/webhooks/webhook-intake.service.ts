@@ -3,6 +3,7 @@ import type { Logger } from '../../infrastructure/logger';
 import type { Metrics } from '../../infrastructure/metrics';
 import { InvalidSignatureError, MalformedJsonError } from '../../shared/errors';
 import { classifyWebhook, type WebhookSource } from './webhook-events';
+import type { WebhookIntakeBatches } from './webhook-intake-batches';
 import type { WebhookJobs } from './webhook-jobs';
 import type { WebhookLogRepository } from './webhook-logs.repository';
 import { isValidCryptoPaySignature, isValidRemnawaveSignature } from './webhook-signatures';
@@ -19,6 +20,16 @@ const MAX_SIGNATURE_CHARS = 128;
 const excerptOf = (rawBody: Buffer): string => Array.from(rawBody.subarray(0, INVALID_EXCERPT_CHARS * 4).toString('utf8')).slice(0, INVALID_EXCERPT_CHARS).join('');
 const clip = (value: string | undefined, max: number): string | null => (value === undefined ? null : value.slice(0, max));
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether every string (and key) in a parsed JSON value is well-formed Unicode. */
+function isWellFormedText(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(isWellFormedText);
+  if (value !== null && typeof value === 'object') return Object.entries(value).every(([key, child]) => !LONE_SURROGATE.test(key) && isWellFormedText(child));
+  return true;
+}
+
 /** Takes one webhook delivery: verify, record (committed first), queue, answer. */
 export class WebhookIntakeService {
   private readonly config: Config;
@@ -26,13 +37,22 @@ export class WebhookIntakeService {
   private readonly metrics: Metrics;
   private readonly webhookLogRepository: WebhookLogRepository;
   private readonly webhookJobs: WebhookJobs;
+  private readonly webhookIntakeBatches: WebhookIntakeBatches;
 
-  constructor(deps: { config: Config; logger: Logger; metrics: Metrics; webhookLogRepository: WebhookLogRepository; webhookJobs: WebhookJobs }) {
+  constructor(deps: {
+    config: Config;
+    logger: Logger;
+    metrics: Metrics;
+    webhookLogRepository: WebhookLogRepository;
+    webhookJobs: WebhookJobs;
+    webhookIntakeBatches: WebhookIntakeBatches;
+  }) {
     this.config = deps.config;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
     this.webhookLogRepository = deps.webhookLogRepository;
     this.webhookJobs = deps.webhookJobs;
+    this.webhookIntakeBatches = deps.webhookIntakeBatches;
   }
 
   /** Resolves once the delivery is recorded (and queued when Redis allows); throws 401 or 400 otherwise. */
@@ -55,6 +75,8 @@ export class WebhookIntakeService {
     let body: unknown;
     try {
       body = JSON.parse(rawBody.toString('utf8'));
+      // JSON may escape half a surrogate pair ("\ud800"), which PostgreSQL's jsonb refuses to store.
+      if (!isWellFormedText(body)) throw new Error('lone surrogate');
     } catch {
       await this.webhookLogRepository.insert({
         source,
@@ -84,15 +106,18 @@ export class WebhookIntakeService {
       return;
     }
 
-    const { inserted, log } = await this.webhookLogRepository.insertOnce({
-      source,
-      event_type: event.eventType,
-      dedupe_key: event.dedupeKey,
-      payload: body,
-      signature: clip(signature, MAX_SIGNATURE_CHARS),
-      is_valid: true,
-      status: 'received',
-    });
+    const { inserted, log } = await this.webhookIntakeBatches.insertOnce(
+      {
+        source,
+        event_type: event.eventType,
+        dedupe_key: event.dedupeKey,
+        payload: body,
+        signature: clip(signature, MAX_SIGNATURE_CHARS),
+        is_valid: true,
+        status: 'received',
+      },
+      rawBody.length,
+    );
     // A repeated delivery adds nothing, unless the first one never reached the queue.
     if (!inserted && log.status !== 'received') return;
     await this.enqueue({ id: log.id, source, dedupe_key: event.dedupeKey });
@@ -113,6 +138,6 @@ export class WebhookIntakeService {
       return;
     }
     // The worker may have taken the job already: only a row still `received` becomes `queued`.
-    await this.webhookLogRepository.transition(log.id, ['received'], 'queued');
+    await this.webhookIntakeBatches.markQueued(log.id);
   }
 }

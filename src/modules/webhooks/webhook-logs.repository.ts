@@ -33,6 +33,14 @@ export interface NewWebhookLog {
   error_message?: string | null;
 }
 
+export type NewDedupedWebhookLog = NewWebhookLog & { dedupe_key: string };
+export interface InsertOnceResult {
+  inserted: boolean;
+  log: Pick<WebhookLog, 'id' | 'status'>;
+}
+type DedupedRow = Pick<WebhookLog, 'id' | 'status' | 'source'> & { dedupe_key: string };
+const eventKey = (row: { source: string; dedupe_key: string }): string => `${row.source}\u0000${row.dedupe_key}`;
+
 export interface WebhookLogFilters {
   source?: WebhookSource;
   status?: WebhookStatus;
@@ -60,21 +68,50 @@ export class WebhookLogRepository {
    * Inserts a valid, deduplicated row; on a second delivery of the same event (the partial unique
    * index on (source, dedupe_key)) inserts nothing and returns the first row.
    */
-  async insertOnce(row: NewWebhookLog & { dedupe_key: string }): Promise<{ inserted: boolean; log: Pick<WebhookLog, 'id' | 'status'> }> {
-    const result = await this.db.raw<{ rows: { id: string; status: WebhookStatus }[] }>(
+  async insertOnce(row: NewDedupedWebhookLog): Promise<InsertOnceResult> {
+    const [result] = await this.insertManyOnce([row]);
+    return result!;
+  }
+
+  /**
+   * insertOnce for many rows in one statement (one commit): a result per row, in order. Of rows
+   * of one event in the same call, the first is the one inserted; the others are repeats of it.
+   */
+  async insertManyOnce(rows: readonly NewDedupedWebhookLog[]): Promise<InsertOnceResult[]> {
+    const firsts = new Map<string, NewDedupedWebhookLog>();
+    for (const row of rows) if (!firsts.has(eventKey(row))) firsts.set(eventKey(row), row);
+    const unique = [...firsts.values()];
+    const result = await this.db.raw<{ rows: DedupedRow[] }>(
       `INSERT INTO ${TABLE} (source, event_type, dedupe_key, payload, signature, is_valid, status)
-       VALUES (?, ?, ?, ?, ?, true, ?)
+       VALUES ${unique.map(() => '(?, ?, ?, ?, ?, true, ?)').join(', ')}
        ON CONFLICT (source, dedupe_key) WHERE dedupe_key IS NOT NULL AND is_valid DO NOTHING
-       RETURNING id, status`,
-      [row.source, row.event_type, row.dedupe_key, toJsonb(row.payload), row.signature, row.status],
+       RETURNING id, status, source, dedupe_key`,
+      unique.flatMap((row) => [row.source, row.event_type, row.dedupe_key, toJsonb(row.payload), row.signature, row.status]),
     );
-    const inserted = result.rows[0];
-    if (inserted) return { inserted: true, log: inserted };
-    const existing = await this.db<WebhookLog>(TABLE)
-      .select('id', 'status')
-      .where({ source: row.source, dedupe_key: row.dedupe_key, is_valid: true })
-      .first();
-    return { inserted: false, log: existing! };
+    const inserted = new Map(result.rows.map((row) => [eventKey(row), row]));
+    const repeats = unique.filter((row) => !inserted.has(eventKey(row)));
+    const existing = new Map<string, DedupedRow>();
+    if (repeats.length > 0) {
+      const found = await this.db<WebhookLog>(TABLE)
+        .select('id', 'status', 'source', 'dedupe_key')
+        .where({ is_valid: true })
+        .whereIn(
+          ['source', 'dedupe_key'],
+          repeats.map((row) => [row.source, row.dedupe_key]),
+        );
+      for (const row of found as DedupedRow[]) existing.set(eventKey(row), row);
+    }
+    const claimed = new Set<string>();
+    return rows.map((row) => {
+      const key = eventKey(row);
+      const mine = inserted.get(key);
+      if (mine && !claimed.has(key)) {
+        claimed.add(key);
+        return { inserted: true, log: { id: mine.id, status: mine.status } };
+      }
+      const first = (mine ?? existing.get(key))!;
+      return { inserted: false, log: { id: first.id, status: first.status } };
+    });
   }
 
   async findById(id: string): Promise<WebhookLog | undefined> {
@@ -85,6 +122,11 @@ export class WebhookLogRepository {
   async transition(id: string, from: readonly WebhookStatus[], to: WebhookStatus, changes: Partial<Pick<WebhookLog, 'error_message' | 'processed_at'>> = {}): Promise<boolean> {
     const updated = await this.db(TABLE).where({ id }).whereIn('status', from).update({ status: to, ...changes });
     return updated > 0;
+  }
+
+  /** `transition` for many rows in one statement. */
+  async transitionMany(ids: readonly string[], from: readonly WebhookStatus[], to: WebhookStatus): Promise<void> {
+    await this.db(TABLE).whereIn('id', ids).whereIn('status', from).update({ status: to });
   }
 
   /** The worker takes the row: counted as one more attempt. */

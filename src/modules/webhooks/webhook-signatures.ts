@@ -13,9 +13,13 @@ function matches(key: Buffer, rawBody: Buffer, header: string | undefined): bool
   return timingSafeEqual(expected, Buffer.from(header, 'hex'));
 }
 
+/** The key of the last token seen: a process has one app token, so each delivery need not hash it again. */
+let cryptoPayKey: { token: string; key: Buffer } | undefined;
+
 /** Crypto Pay: `crypto-pay-api-signature`, keyed by SHA-256(app token) as 32 raw bytes. */
 export function isValidCryptoPaySignature(rawBody: Buffer, header: string | undefined, appToken: string): boolean {
-  return matches(createHash('sha256').update(appToken).digest(), rawBody, header);
+  if (cryptoPayKey?.token !== appToken) cryptoPayKey = { token: appToken, key: createHash('sha256').update(appToken).digest() };
+  return matches(cryptoPayKey.key, rawBody, header);
 }
 
 /** Remnawave: `X-Remnawave-Signature`, keyed by the webhook secret's UTF-8 bytes. */

@@ -1,10 +1,14 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { FakeRemnawave } from '../../fakes/remnawave';
+import { FakeTelegram } from '../../fakes/telegram';
+import { redisKey } from '../../../src/infrastructure/redis/redis';
+import { truncateAllTables } from '../../support/database';
 import { createAdmin, DEFAULT_PASSWORD } from '../../support/fixtures';
+import { deleteKeysWithPrefix } from '../../support/redis-keys';
 import { testEnv } from '../../support/env';
 import { createTestApp, type TestApp } from '../../support/test-app';
-import { eventually, postCryptoPay } from '../../support/webhooks';
+import { eventually, postCryptoPay, webhookRows } from '../../support/webhooks';
 import { freePort, startEntryProcess, waitForHealth, type ApiProcess } from '../api-process';
 import { connect, type LiveClientHandle } from '../live/live-support';
 import { FAST_WORKER_ENV, stopWorker } from '../webhooks/worker-process';
@@ -30,6 +34,7 @@ const paidInvoice = (invoiceId: number, updateId = invoiceId) =>
 describe('the fleet: two API processes and two of each worker against one PostgreSQL and one Redis', function () {
   this.timeout(240_000);
   let fake: FakeRemnawave;
+  let telegram: FakeTelegram;
   let t: TestApp;
   let env: Record<string, string>;
   let apis: RunningApi[] = [];
@@ -45,7 +50,8 @@ describe('the fleet: two API processes and two of each worker against one Postgr
 
   before(async () => {
     fake = await new FakeRemnawave().start();
-    env = { ...FAST_WORKER_ENV, ...fake.env(), OUTBOUND_TIMEOUT: '2s', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '10000' };
+    telegram = await new FakeTelegram().start();
+    env = { ...FAST_WORKER_ENV, ...fake.env(), ...telegram.env(), EXPIRY_SCAN_INTERVAL: '1s', OUTBOUND_TIMEOUT: '2s', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '10000' };
     t = await createTestApp(env);
     await t.reset();
     const manifest = loadManifest();
@@ -56,7 +62,9 @@ describe('the fleet: two API processes and two of each worker against one Postgr
     }
   });
   beforeEach(async () => {
-    await t.reset();
+    // Not t.reset(): the running workers' queues and schedules live under the same Redis prefix.
+    await truncateAllTables(t.container.cradle.db);
+    for (const feature of ['rl', 'throttle']) await deleteKeysWithPrefix(t.container.cradle.redis, redisKey(t.container.cradle.config, feature));
     fake.reset();
   });
   afterEach(() => {
@@ -66,6 +74,7 @@ describe('the fleet: two API processes and two of each worker against one Postgr
     await Promise.all([...apis.map((api) => stopWorker(api.process)), ...workers.map((worker) => stopWorker(worker))]);
     await t?.close();
     await fake?.stop();
+    await telegram?.stop();
   });
 
   async function pendingPayment(invoiceId: number, expireAt: string) {
@@ -111,14 +120,21 @@ describe('the fleet: two API processes and two of each worker against one Postgr
     const answers = await Promise.all([...apis, ...apis, ...apis].map((api) => postCryptoPay(api.http, raw)));
     expect(answers.map((answer) => answer.status)).to.deep.equal(Array<number>(answers.length).fill(200));
     await eventually(() => completedCount([paymentId]), (count) => count === 1, { timeoutMs: 90_000, what: 'the payment to be applied' });
-    // Let every queued duplicate run out before counting the panel's changes.
-    await eventually(
-      async () => (await t.container.cradle.queueMonitor.snapshot()).webhooks,
-      (stats) => stats.waiting === 0 && stats.active === 0 && stats.delayed === 0,
-      { timeoutMs: 60_000, what: 'the webhooks queue to drain' },
-    );
+    // Every delivery recorded is finished (duplicates share its row) before the panel's changes are counted.
+    const rows = await eventually(() => webhookRows(t.container), (found) => found.length > 0 && found.every((row) => row.status !== 'received'), { timeoutMs: 60_000, what: 'the deliveries to be processed' });
+    expect(rows).to.have.length(1);
     expect(Date.parse(fake.user(user.id)!.expireAt) - Date.parse(expireAt)).to.equal(30 * DAY_MS);
     expect(fake.count('PATCH', /^\/api\/users$/)).to.equal(1);
+  });
+
+  it('when both notification workers scan the panel every second, then a user about to expire gets one reminder', async () => {
+    const telegramId = 880_001;
+    fake.seedUser({ expireAt: new Date(Date.now() + 2 * DAY_MS).toISOString(), telegramId });
+    await eventually(async () => telegram.messagesTo(telegramId).length, (count) => count > 0, { timeoutMs: 60_000, what: 'the reminder' });
+    const scansBefore = fake.count('GET', /^\/api\/users\/stream/);
+    await eventually(async () => fake.count('GET', /^\/api\/users\/stream/), (count) => count >= scansBefore + 4, { timeoutMs: 60_000, what: 'four more scans' });
+    expect(telegram.messagesTo(telegramId)).to.have.length(1);
+    expect(await t.container.cradle.db('notification_queue').where({ target_telegram_id: telegramId })).to.have.length(1);
   });
 
   it('when a worker and then an API are SIGKILLed mid-load, then every payment they had accepted is still applied, each once', async () => {

@@ -19,7 +19,8 @@ describe('the process manifest (ecosystem.config.js) and npm run start:workers',
 
   it('when PM2 loads the manifest, then it lists the API and one app per worker kind, two instances each, from dist', () => {
     const apps = loadManifest();
-    expect(apps.map((app) => app.name)).to.deep.equal(['api', ...workerKinds().map((kind) => `worker-${kind}`)]);
+    expect(apps.map((app) => app.name)).to.have.members(['api', ...workerKinds().map((kind) => `worker-${kind}`)]);
+    expect(apps).to.have.length(workerKinds().length + 1);
     for (const app of apps) {
       expect(app.instances, app.name).to.equal(2);
       expect(app.exec_mode, app.name).to.equal('fork');

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { Cluster } from 'ioredis';
 import { FakeRemnawave } from '../../fakes/remnawave';
+import { FakeTelegram } from '../../fakes/telegram';
 import { createAdmin, DEFAULT_PASSWORD } from '../../support/fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 import { eventually, postCryptoPay } from '../../support/webhooks';
 import type { ApiProcess } from '../api-process';
+import { startNotificationWorker } from '../notifications/worker-process';
 import { startWebhookWorker, stopWorker } from '../webhooks/worker-process';
+import { testEnv } from '../../support/env';
 import { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 
 const AUTH_MAX = 3;
@@ -14,21 +17,25 @@ describe('a Redis Cluster (REDIS_CLUSTER_NODES): the API and a worker process ag
   this.timeout(180_000);
   let cluster: LocalRedisCluster;
   let fake: FakeRemnawave;
+  let telegram: FakeTelegram;
   let t: TestApp;
-  let worker: ApiProcess | undefined;
+  const workers: ApiProcess[] = [];
 
   before(async () => {
     cluster = await startRedisCluster();
     fake = await new FakeRemnawave().start();
-    const env = { ...fake.env(), REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '1000' };
+    telegram = await new FakeTelegram().start();
+    const env = { ...fake.env(), ...telegram.env(), REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '1000' };
     t = await createTestApp(env);
     await t.reset();
-    worker = startWebhookWorker({ ...env, OUTBOUND_TIMEOUT: '2s' });
+    workers.push(startWebhookWorker({ ...env, OUTBOUND_TIMEOUT: '2s' }));
+    workers.push(startNotificationWorker(testEnv({ ...env, OUTBOUND_TIMEOUT: '2s', LOG_LEVEL: 'info', EXPIRY_SCAN_INTERVAL: '1s' })));
   });
   after(async () => {
-    if (worker) await stopWorker(worker);
+    await Promise.all(workers.map((worker) => stopWorker(worker)));
     await t?.close();
     await fake?.stop();
+    await telegram?.stop();
     await cluster?.stop();
   });
 
@@ -66,5 +73,13 @@ describe('a Redis Cluster (REDIS_CLUSTER_NODES): the API and a worker process ag
       { timeoutMs: 90_000, what: 'the payment to be applied' },
     );
     expect(row.status).to.equal('completed');
+  });
+
+  it('when a user is about to expire, then the notification worker on the Cluster (its rate limiter, the chat pacing) sends the reminder', async () => {
+    const telegramId = 990_001;
+    fake.seedUser({ expireAt: new Date(Date.now() + 2 * 86_400_000).toISOString(), telegramId });
+    await eventually(async () => telegram.messagesTo(telegramId).length, (count) => count === 1, { timeoutMs: 90_000, what: 'the reminder' });
+    const row = await t.container.cradle.db('notification_queue').where({ target_telegram_id: telegramId }).first<{ status: string }>();
+    expect(row?.status).to.equal('sent');
   });
 });

@@ -80,6 +80,20 @@ describe('webhook intake: POST /webhooks/cryptobot and /webhooks/remnawave', fun
     expect(row).to.include({ is_valid: true, status: 'ignored', error_message: 'Malformed JSON body', payload: null });
   });
 
+  it('when a signed body escapes half a surrogate pair (which jsonb cannot store), then 400 like any malformed body, never a 500', async () => {
+    for (const raw of ['{"update_id":1,"update_type":"invoice_paid","payload":{"invoice_id":9,"description":"\\ud800"}}', '{"\\udc00":1}']) {
+      const res = await postCryptoPay(t.http, raw);
+      expect(res.status, raw).to.equal(400);
+      expect(res.body).to.deep.equal({ detail: 'Malformed JSON body' });
+    }
+    const rows = await webhookRows(t.container);
+    expect(rows.map((row) => [row.status, row.error_message, row.payload])).to.deep.equal([
+      ['ignored', 'Malformed JSON body', null],
+      ['ignored', 'Malformed JSON body', null],
+    ]);
+    expect((await postCryptoPay(t.http, '{"update_type":"x","payload":{"t":"\\ud83d\\ude00"}}')).status, 'a whole pair is fine').to.equal(200);
+  });
+
   it('when a signed update is of a type not acted on, then 200, logged as ignored, nothing queued', async () => {
     const raw = JSON.stringify({ update_id: 5, update_type: 'invoice_expired', payload: { invoice_id: 77, text: 'a\u0000b' } });
     expect((await postCryptoPay(t.http, raw)).status).to.equal(200);
