@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { Cluster } from 'ioredis';
+import supertest from 'supertest';
+import { loadConfig } from '../../../src/config';
+import { startServer } from '../../../src/server';
 import { FakeRemnawave } from '../../fakes/remnawave';
 import { FakeTelegram } from '../../fakes/telegram';
 import { createAdmin, DEFAULT_PASSWORD } from '../../support/fixtures';
@@ -9,6 +12,7 @@ import type { ApiProcess } from '../api-process';
 import { startNotificationWorker } from '../notifications/worker-process';
 import { startWebhookWorker, stopWorker } from '../webhooks/worker-process';
 import { testEnv } from '../../support/env';
+import { connect } from '../live/live-support';
 import { startRedisCluster, type LocalRedisCluster } from './redis-cluster';
 
 const AUTH_MAX = 3;
@@ -19,13 +23,14 @@ describe('a Redis Cluster (REDIS_CLUSTER_NODES): the API and a worker process ag
   let fake: FakeRemnawave;
   let telegram: FakeTelegram;
   let t: TestApp;
+  let env: Record<string, string>;
   const workers: ApiProcess[] = [];
 
   before(async () => {
     cluster = await startRedisCluster();
     fake = await new FakeRemnawave().start();
     telegram = await new FakeTelegram().start();
-    const env = { ...fake.env(), ...telegram.env(), REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '1000' };
+    env = { ...fake.env(), ...telegram.env(), REDIS_CLUSTER_NODES: cluster.nodes, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_AUTH_MAX: String(AUTH_MAX), RATE_LIMIT_GLOBAL_MAX: '1000' };
     t = await createTestApp(env);
     await t.reset();
     workers.push(startWebhookWorker({ ...env, OUTBOUND_TIMEOUT: '2s' }));
@@ -81,5 +86,32 @@ describe('a Redis Cluster (REDIS_CLUSTER_NODES): the API and a worker process ag
     await eventually(async () => telegram.messagesTo(telegramId).length, (count) => count === 1, { timeoutMs: 90_000, what: 'the reminder' });
     const row = await t.container.cradle.db('notification_queue').where({ target_telegram_id: telegramId }).first<{ status: string }>();
     expect(row?.status).to.equal('sent');
+  });
+
+  it('when the worker process settles a payment, then a subscriber on an API process gets payment.completed through the Cluster', async () => {
+    // Rate limits off here: the earlier tests spent this IP's login allowance.
+    const running = await startServer(loadConfig(testEnv({ ...env, RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'error' })));
+    try {
+      await running.liveGateway.ready;
+      const http = supertest(`http://127.0.0.1:${running.port}`);
+      const admin = await createAdmin(t.container);
+      const login = await http.post('/api/v1/auth/login').send({ login_or_email: admin.login, password: DEFAULT_PASSWORD });
+      const ticket = await http.post('/api/v1/ws/ticket').set('Authorization', `Bearer ${login.body.access_token as string}`);
+      const client = await connect(running.port, ticket.body.ticket as string);
+      await client.subscribe(['payments']);
+      const db = t.container.cradle.db;
+      const [plan] = await db('subscription_plans').insert({ name: 'Pro live', tier: 'pro', duration_days: 30, price: '4.99', currency: 'USDT' }).returning<{ id: string }[]>('id');
+      const user = fake.seedUser({ expireAt: new Date(Date.now() + 86_400_000).toISOString(), telegramId: null });
+      const [payment] = await db('payments')
+        .insert({ external_invoice_id: '5252', user_id: String(user.id), plan_id: plan!.id, amount: '4.99', asset: 'USDT', subscription_days: 30 })
+        .returning<{ id: string }[]>('id');
+      const raw = '{"update_id":8,"update_type":"invoice_paid","request_date":"2026-11-28T12:00:00.000Z","payload":{"invoice_id":5252,"status":"paid","asset":"USDT","amount":"4.99","paid_at":"2026-11-28T11:59:58.000Z"}}';
+      expect((await postCryptoPay(http, raw)).status).to.equal(200);
+      const event = await client.next((frame) => frame.type === 'event' && (frame.data as { event: string }).event === 'payment.completed', 90_000);
+      expect(event.data).to.deep.include({ payment_id: payment!.id });
+      client.ws.terminate();
+    } finally {
+      await running.stop();
+    }
   });
 });
