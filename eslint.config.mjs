@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // The one plain CommonJS file: what the knex CLI loads before any TypeScript hook exists.
-    files: ['knexfile.js'],
+    files: ['knexfile.js', 'ecosystem.config.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

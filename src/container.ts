@@ -1,6 +1,6 @@
+import type { RedisClient } from './infrastructure/redis/redis';
 import { asClass, asFunction, asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import { createKnex } from './infrastructure/db/knex';
 import { createLogger, type Logger } from './infrastructure/logger';
@@ -98,7 +98,7 @@ export interface Cradle {
   logger: Logger;
   metrics: Metrics;
   db: Knex;
-  redis: Redis;
+  redis: RedisClient;
   readinessProbe: ReadinessProbe;
   openApiDocument: Record<string, unknown>;
   passwordHasher: PasswordHasher;

@@ -7,7 +7,12 @@ export interface Config {
   readonly port: number;
   readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
   readonly database: { readonly url: string; readonly poolMax: number };
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: {
+    readonly url: string;
+    readonly keyPrefix: string;
+    /** Seed nodes of a Redis Cluster; empty: REDIS_URL is a single server. */
+    readonly clusterNodes: readonly { readonly host: string; readonly port: number }[];
+  };
   readonly jwt: {
     /** Signs every new token. */
     readonly secret: string;
@@ -108,6 +113,13 @@ const listOf = (value: unknown): string[] =>
     .map((entry) => entry.trim())
     .filter(Boolean);
 
+/** `host:port` entries, already checked by the schema. */
+const clusterNodesOf = (value: unknown): Array<{ host: string; port: number }> =>
+  listOf(value).map((node) => {
+    const separator = node.lastIndexOf(':');
+    return { host: node.slice(0, separator), port: Number(node.slice(separator + 1)) };
+  });
+
 const seconds = (value: unknown): number => parseDurationSeconds(String(value)) ?? 0;
 
 function parseTrustProxy(value: string): false | number | string {
@@ -135,7 +147,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       format: (env.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (nodeEnv === 'development' ? 'pretty' : 'json'),
     },
     database: { url: str('DATABASE_URL'), poolMax: Number(env.DATABASE_POOL_MAX) },
-    redis: { url: str('REDIS_URL'), keyPrefix: str('REDIS_KEY_PREFIX') },
+    redis: { url: str('REDIS_URL'), keyPrefix: str('REDIS_KEY_PREFIX'), clusterNodes: clusterNodesOf(env.REDIS_CLUSTER_NODES) },
     jwt: {
       secret: str('JWT_SECRET'),
       previousSecrets: listOf(env.JWT_PREVIOUS_SECRETS),

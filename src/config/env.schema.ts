@@ -57,6 +57,8 @@ export const envSchema = Joi.object({
   DATABASE_POOL_MAX: Joi.number().integer().min(1).max(100).default(10),
   REDIS_URL: url(['redis', 'rediss']).required(),
   REDIS_KEY_PREFIX: Joi.string().pattern(/^[A-Za-z0-9:_-]*$/).allow('').default('cybervpn:'),
+  // A Redis Cluster's seed nodes (host:port, comma-separated); REDIS_URL then gives only the credentials and TLS.
+  REDIS_CLUSTER_NODES: Joi.string().pattern(/^\s*[A-Za-z0-9.-]+:\d{1,5}\s*(,\s*[A-Za-z0-9.-]+:\d{1,5}\s*)*$/).allow('').default(''),
 
   JWT_SECRET: secret(32).required(),
   // Rotation: the secrets signed with before, still accepted until their tokens have expired.

@@ -1,11 +1,11 @@
 import { isIPv4 } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type IncrementResponse, type Options, type RateLimitInfo } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../config';
 import type { Logger } from '../infrastructure/logger';
-import { redisKey } from '../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../infrastructure/redis/redis';
 import { RateLimitedError, ServiceUnavailableError } from '../shared/errors';
 import { API_PREFIX } from './route-table';
 import type { RouteMiddlewareFor } from './mount-routes';
@@ -82,11 +82,22 @@ export function createClientKey(): (req: Request) => string {
 type LimiterName = 'general' | 'auth' | 'metrics';
 
 interface StoreSettings {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   limiter: LimiterName;
   failClosed: boolean;
   logger: Logger;
+}
+
+/**
+ * A command of rate-limit-redis. Its SCRIPT LOAD names no key, so a Cluster would send it to any
+ * one node while the EVALSHA goes to the key's node: it is loaded on every master instead
+ * (after a failover, the store's NOSCRIPT retry loads it again the same way).
+ */
+async function sendTo(redis: RedisClient, command: string, args: string[]): Promise<RedisReply> {
+  if (!(redis instanceof Cluster) || command.toUpperCase() !== 'SCRIPT') return redis.call(command, ...args) as Promise<RedisReply>;
+  const replies = await Promise.all(redis.nodes('master').map((node) => node.call(command, ...args)));
+  return replies[0] as RedisReply;
 }
 
 /**
@@ -104,7 +115,7 @@ export class EdgeRedisStore extends RedisStore {
     super({
       prefix,
       // A stalled Redis fails the call within the client's commandTimeout (src/infrastructure/redis).
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      sendCommand: (command: string, ...args: string[]) => sendTo(redis, command, args),
     });
     this.settings = settings;
   }
@@ -186,7 +197,7 @@ interface LimiterSettings {
 const REQUEST_PROPERTY: Record<LimiterName, string> = { general: 'rateLimit', auth: 'authRateLimit', metrics: 'metricsRateLimit' };
 
 function createLimiter(
-  { config, redis, logger }: { config: Config; redis: Redis; logger: Logger },
+  { config, redis, logger }: { config: Config; redis: RedisClient; logger: Logger },
   { name, limit, failClosed, countFailuresOnly = false }: LimiterSettings,
   clientKey: (req: Request) => string | Promise<string>,
 ): RequestHandler {
@@ -246,7 +257,7 @@ export function createCallerKey(clientKey: (req: Request) => string, apiKeyVerif
   };
 }
 
-export function createRateLimits(deps: { config: Config; redis: Redis; logger: Logger; apiKeyVerifier?: ApiKeyVerifier }): EdgeRateLimits {
+export function createRateLimits(deps: { config: Config; redis: RedisClient; logger: Logger; apiKeyVerifier?: ApiKeyVerifier }): EdgeRateLimits {
   const { rateLimit: settings } = deps.config;
   if (!settings.enabled) return { general: null, forRoute: () => [] };
 

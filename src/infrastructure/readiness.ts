@@ -1,5 +1,5 @@
+import type { RedisClient } from './redis/redis';
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 
 export type ComponentState = 'up' | 'down';
 export interface ReadinessReport {
@@ -24,9 +24,9 @@ function withinTimeout(check: Promise<unknown>): Promise<ComponentState> {
 /** Answers whether this process can serve: PostgreSQL and Redis both reachable. */
 export class ReadinessProbe {
   private readonly db: Knex;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
 
-  constructor({ db, redis }: { db: Knex; redis: Redis }) {
+  constructor({ db, redis }: { db: Knex; redis: RedisClient }) {
     this.db = db;
     this.redis = redis;
   }

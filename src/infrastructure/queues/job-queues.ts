@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis/redis';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { Logger } from '../logger';
 import { ServiceUnavailableError } from '../../shared/errors';
@@ -21,11 +21,11 @@ const RETENTION: JobsOptions = {
  */
 export class JobQueues {
   private readonly config: Config;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor({ config, redis, logger }: { config: Config; redis: Redis; logger: Logger }) {
+  constructor({ config, redis, logger }: { config: Config; redis: RedisClient; logger: Logger }) {
     this.config = config;
     this.redis = redis;
     this.logger = logger;

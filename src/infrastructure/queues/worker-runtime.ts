@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { asValue } from 'awilix';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { AppContainer } from '../../container';
 import type { RequestContext } from '../../shared/request-context';
+import { connectRedis, type RedisClient } from '../redis/redis';
 import { queuePrefix, type QueueName } from './queue-names';
 
 /** Runs one job in its own container scope; resolve what it needs from `scope.cradle`. */
@@ -43,7 +43,7 @@ export const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (jo
 export class WorkerRuntime {
   private readonly container: AppContainer;
   private readonly definitions: readonly QueueWorkerDefinition[];
-  private connection: Redis | undefined;
+  private connection: RedisClient | undefined;
   private readonly workers: Worker[] = [];
   private readonly schedulers: Queue[] = [];
   private stopping: Promise<void> | undefined;
@@ -60,7 +60,7 @@ export class WorkerRuntime {
 
   start(): void {
     const { config, logger } = this.container.cradle;
-    const connection = new Redis(config.redis.url, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+    const connection = connectRedis(config, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
     let reportedDown = false;
     connection.on('error', (error: Error) => {
       if (!reportedDown) logger.warn('worker redis connection error', { error: error.message });
@@ -102,7 +102,7 @@ export class WorkerRuntime {
    * Upserting a schedule is idempotent (same id, same interval), so every process may do it at
    * start; on this process's waiting connection it happens as soon as Redis is reachable.
    */
-  private schedule(queueName: QueueName, schedules: readonly JobSchedule[], connection: Redis, prefix: string): void {
+  private schedule(queueName: QueueName, schedules: readonly JobSchedule[], connection: RedisClient, prefix: string): void {
     const { logger } = this.container.cradle;
     const queue = new Queue(queueName, { connection, prefix });
     queue.on('error', (error: Error) => logger.debug('scheduler queue error', { queue: queueName, error: error.message }));

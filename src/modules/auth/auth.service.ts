@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import { InvalidCredentialsError, InvalidTokenError, NotFoundError } from '../../shared/errors';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import type { PasswordHasher } from '../../infrastructure/password-hasher';
 import type { RequestContext } from '../../shared/request-context';
 import { toAdminView, type AdminRecord, type AdminRepository, type AdminView } from '../admins/admins.repository';
@@ -33,7 +32,7 @@ export class AuthService {
     twoFactorService: TwoFactorService;
     auditService: AuditService;
     requestContext: RequestContext;
-    redis: Redis;
+    redis: RedisClient;
     config: Config;
   };
 

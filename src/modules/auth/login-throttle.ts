@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import { RateLimitedError, ServiceUnavailableError } from '../../shared/errors';
 import { deriveKey, keyedFingerprint } from '../../shared/secrets';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import { asUnavailability } from '../../infrastructure/unavailability';
 import { normaliseLogin } from '../admins/admins.repository';
 
@@ -109,11 +108,11 @@ export const verdict = {
 };
 
 export class LoginThrottle {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
   private readonly fingerprintKey: Buffer;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
     this.fingerprintKey = deriveKey(config.dataEncryptionKey, 'login-fingerprint');

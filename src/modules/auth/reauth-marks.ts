@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import { ReauthRequiredError } from '../../shared/errors';
 
 /** How long a re-authentication (POST /2fa/reauth) vouches for its session. */
@@ -14,10 +13,10 @@ export const REAUTH_TTL_SECONDS = 300;
  * outliving its session is harmless: the session check refuses the request before this one.
  */
 export class ReauthMarks {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
   }

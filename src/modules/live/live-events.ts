@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { Logger } from '../../infrastructure/logger';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import type { LiveTopic } from './live-topics';
 
 /** What travels on the channel: every API process fans it out to its own subscribed sockets. */
@@ -19,11 +18,11 @@ export const liveEventsChannel = (config: Config): string => redisKey(config, 'l
  * logged and never fails the settlement, webhook or poll that caused it.
  */
 export class LiveEvents {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly logger: Logger;
   private readonly channel: string;
 
-  constructor({ redis, logger, config }: { redis: Redis; logger: Logger; config: Config }) {
+  constructor({ redis, logger, config }: { redis: RedisClient; logger: Logger; config: Config }) {
     this.redis = redis;
     this.logger = logger;
     this.channel = liveEventsChannel(config);

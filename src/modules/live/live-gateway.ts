@@ -1,8 +1,8 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContainer } from '../../container';
+import { connectRedis, type RedisClient } from '../../infrastructure/redis/redis';
 import { CsrfRejectedError, InvalidTokenError, RateLimitedError, RouteNotFoundError, ServiceUnavailableError } from '../../shared/errors';
 import type { Role } from '../../shared/permissions';
 import { CLOSE_CODES, LiveClient } from './live-client';
@@ -30,7 +30,7 @@ export class LiveGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   private readonly clients = new Set<LiveClient>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private rechecking = false;
   private closing: Promise<void> | undefined;
   /** Resolves once this process listens on the events channel. */
@@ -70,7 +70,7 @@ export class LiveGateway {
 
   private async listen(): Promise<void> {
     const { config, logger } = this.container.cradle;
-    const subscriber = new Redis(config.redis.url, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+    const subscriber = connectRedis(config, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
     subscriber.on('error', (error: Error) => logger.debug('live events subscriber error', { error: error.message }));
     subscriber.on('message', (_channel: string, message: string) => this.fanOut(message));
     this.subscriber = subscriber;

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
 import type { PanelNode } from '../../integrations/remnawave/remnawave-infra.replies';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import type { LiveEvents } from './live-events';
 
 type NodeStatus = 'online' | 'connecting' | 'offline' | 'disabled';
@@ -20,11 +19,11 @@ const statusOf = (node: PanelNode): NodeStatus => (node.isDisabled ? 'disabled' 
  */
 export class NodeStatusPoll {
   private readonly remnawaveClient: RemnawaveClient;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
   private readonly liveEvents: LiveEvents;
 
-  constructor(deps: { remnawaveClient: RemnawaveClient; redis: Redis; config: Config; liveEvents: LiveEvents }) {
+  constructor(deps: { remnawaveClient: RemnawaveClient; redis: RedisClient; config: Config; liveEvents: LiveEvents }) {
     this.remnawaveClient = deps.remnawaveClient;
     this.redis = deps.redis;
     this.config = deps.config;

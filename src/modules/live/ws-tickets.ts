@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { Principal } from '../../http/access-guard';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import { randomToken, sha256Hex } from '../../shared/secrets';
 
 /** Who a ticket was issued to: the session or key whose liveness each socket keeps re-checking. */
@@ -22,10 +21,10 @@ export const refKey = (ref: LivePrincipalRef): string => (ref.kind === 'admin' ?
  * keeps only the ticket's hash.
  */
 export class WsTicketStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
   }

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../../infrastructure/redis/redis';
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
 import type { QueueMonitor, QueueStats } from '../../infrastructure/queues/queue-monitor';
 import { bandwidthOf, periodRange, type Bandwidth, type BandwidthPeriod } from './bandwidth';
@@ -52,11 +52,11 @@ async function timed(check: () => Promise<unknown>, judge: (result: unknown) => 
 
 export class MonitoringService {
   private readonly db: Knex;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly remnawaveClient: RemnawaveClient;
   private readonly queueMonitor: QueueMonitor;
 
-  constructor({ db, redis, remnawaveClient, queueMonitor }: { db: Knex; redis: Redis; remnawaveClient: RemnawaveClient; queueMonitor: QueueMonitor }) {
+  constructor({ db, redis, remnawaveClient, queueMonitor }: { db: Knex; redis: RedisClient; remnawaveClient: RemnawaveClient; queueMonitor: QueueMonitor }) {
     this.db = db;
     this.redis = redis;
     this.remnawaveClient = remnawaveClient;

@@ -1,16 +1,15 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 
 /**
  * About one message a second per chat, across every worker process: a Redis key per chat that
  * lives for the interval. Whoever sets it may send now; anyone else learns how long to wait.
  */
 export class ChatPacer {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
   }

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import { randomToken, sha256Hex } from '../../shared/secrets';
 
 export type OAuthProvider = 'github' | 'telegram';
@@ -33,10 +32,10 @@ export type OAuthStateCheck =
 export const STATE_TTL_SECONDS = 600;
 
 export class OAuthStateStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
   }

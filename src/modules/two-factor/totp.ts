@@ -1,7 +1,6 @@
 import { generateSecret, generateURI, verify } from 'otplib';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 
 /**
  * RFC 6238 codes (SHA-1, 6 digits, 30 s, as authenticator apps expect) through otplib, with a
@@ -12,10 +11,10 @@ const STEP_SECONDS = 30;
 const WINDOW_STEPS = 1;
 
 export class Totp {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly config: Config;
 
-  constructor({ redis, config }: { redis: Redis; config: Config }) {
+  constructor({ redis, config }: { redis: RedisClient; config: Config }) {
     this.redis = redis;
     this.config = config;
   }

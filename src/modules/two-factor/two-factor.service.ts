@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
 import type { PasswordHasher } from '../../infrastructure/password-hasher';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import { ConflictError, InvalidCredentialsError, NotFoundError } from '../../shared/errors';
 import { decryptSecret, encryptSecret } from '../../shared/secrets';
 import type { AdminRecord, AdminRepository } from '../admins/admins.repository';
@@ -40,7 +39,7 @@ export type DisableProof = { kind: 'reauthenticated' } | { kind: 'password_and_c
 export class TwoFactorService {
   private readonly deps: {
     db: Knex;
-    redis: Redis;
+    redis: RedisClient;
     totp: Totp;
     config: Config;
     adminRepository: AdminRepository;

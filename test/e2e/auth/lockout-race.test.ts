@@ -33,7 +33,7 @@ describe('auth: lock-out under concurrent attempts', function () {
   /** Waits until the subject's ten attempts are all reserved (or already settled into a lock). */
   async function untilBudgetTaken(subject: string): Promise<void> {
     const { redis, config } = t.container.cradle;
-    const key = (kind: string) => `${config.redis.keyPrefix}throttle:${kind}:${subject}`;
+    const key = (kind: string) => `${config.redis.keyPrefix}{throttle}:${kind}:${subject}`;
     for (let polls = 0; ; polls += 1) {
       const [attempts, locked] = await Promise.all([redis.get(key('attempts')), redis.exists(key('lock'))]);
       if (Number(attempts) >= 10 || locked) return;
@@ -106,7 +106,7 @@ describe('auth: lock-out under concurrent attempts', function () {
 
     // The account is locked now; once the cool-down is over, the same race through change-password.
     const { redis, config } = t.container.cradle;
-    await redis.del(`${config.redis.keyPrefix}throttle:lock:${accountSubject(admin.id)}`);
+    await redis.del(`${config.redis.keyPrefix}{throttle}:lock:${accountSubject(admin.id)}`);
     const hasher = t.container.cradle.passwordHasher;
     const before = hasher.completedTasks;
     const changes = await Promise.all(
@@ -145,7 +145,7 @@ describe('auth: lock-out under concurrent attempts', function () {
     expect(JSON.stringify(entry)).to.not.include(plain).and.not.include('ummer2026');
 
     const { redis, config } = t.container.cradle;
-    const keys = await redis.keys(`${config.redis.keyPrefix}throttle:*`);
+    const keys = await redis.keys(`${config.redis.keyPrefix}{throttle}:*`);
     expect(keys).to.have.length.greaterThan(0);
     expect(keys.join(' ')).to.not.include(plain);
     expect(keys.join(' ')).to.include(entry.new_value.login_fingerprint);
@@ -180,7 +180,7 @@ describe('auth: lock-out under concurrent attempts', function () {
       expect(again.body, `replay ${replay}`).to.deep.equal({ detail: 'Invalid or expired token' });
     }
     const { redis, config } = t.container.cradle;
-    expect(Number(await redis.get(`${config.redis.keyPrefix}throttle:attempts:${accountSubject(admin.id)}`))).to.equal(0);
+    expect(Number(await redis.get(`${config.redis.keyPrefix}{throttle}:attempts:${accountSubject(admin.id)}`))).to.equal(0);
   });
 });
 

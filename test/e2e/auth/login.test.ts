@@ -126,7 +126,7 @@ describe('auth: login', () => {
 
     const { redis, config } = t.container.cradle;
     // Locked twice over: the login string, and the account it names.
-    const lockKeys = await redis.keys(`${config.redis.keyPrefix}throttle:lock:*`);
+    const lockKeys = await redis.keys(`${config.redis.keyPrefix}{throttle}:lock:*`);
     expect(lockKeys.map((key) => key.split(':').at(-2)).sort()).to.deep.equal(['account', 'login']);
     await redis.del(...lockKeys); // the cool-down has passed
 
@@ -140,7 +140,7 @@ describe('auth: login', () => {
     const coolDowns: number[] = [];
     for (let round = 0; round < 3; round += 1) {
       for (let attempt = 1; attempt <= 10; attempt += 1) await login('repeat_offender', 'nope-nope-1');
-      const [lock] = await redis.keys(`${config.redis.keyPrefix}throttle:lock:login:*`);
+      const [lock] = await redis.keys(`${config.redis.keyPrefix}{throttle}:lock:login:*`);
       coolDowns.push(await redis.ttl(lock!));
       await redis.del(lock!);
     }

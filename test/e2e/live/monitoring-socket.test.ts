@@ -49,7 +49,7 @@ describe('live monitoring WebSocket: tickets, upgrade checks, topics, back-press
     expect(res.status).to.equal(200);
     expect(res.body.expires_in).to.equal(30);
     expect(res.body.ticket).to.match(/^[A-Za-z0-9_-]{43}$/);
-    const key = `${live.t.container.cradle.config.redis.keyPrefix}ws-ticket:${sha256Hex(res.body.ticket as string)}`;
+    const key = `${live.t.container.cradle.config.redis.keyPrefix}{ws-ticket}:${sha256Hex(res.body.ticket as string)}`;
     const ttl = await live.t.container.cradle.redis.ttl(key);
     expect(ttl).to.be.within(1, 30);
     expect((await live.t.http.post('/api/v1/ws/ticket').set(auth)).body.ticket).to.not.equal(res.body.ticket);
@@ -73,8 +73,8 @@ describe('live monitoring WebSocket: tickets, upgrade checks, topics, back-press
     const { auth } = await signedIn();
     const ticket = await ticketFor(live.t, auth);
     const { redis, config } = live.t.container.cradle;
-    await redis.pexpire(`${config.redis.keyPrefix}ws-ticket:${sha256Hex(ticket)}`, 1);
-    await eventually(() => redis.exists(`${config.redis.keyPrefix}ws-ticket:${sha256Hex(ticket)}`), (n) => n === 0, { what: 'the ticket to expire' });
+    await redis.pexpire(`${config.redis.keyPrefix}{ws-ticket}:${sha256Hex(ticket)}`, 1);
+    await eventually(() => redis.exists(`${config.redis.keyPrefix}{ws-ticket}:${sha256Hex(ticket)}`), (n) => n === 0, { what: 'the ticket to expire' });
     expect((await refusal(connect(live.port, ticket))).status).to.equal(401);
     expect((await refusal(connect(live.port, 'x'.repeat(43)))).status).to.equal(401);
     expect((await refusal(connect(live.port, ''))).status).to.equal(401);

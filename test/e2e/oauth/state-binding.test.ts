@@ -216,7 +216,7 @@ describe('oauth: state bound to its purpose and to the linking admin', function 
       }
     }
     const { redis, config } = t.container.cradle;
-    expect(await redis.keys(`${config.redis.keyPrefix}oauth-state*`)).to.deep.equal([]);
+    expect(await redis.keys(`${config.redis.keyPrefix}{oauth-state}*`)).to.deep.equal([]);
   });
 
   it('when the OpenAPI document is fetched, then the OAuth routes say how their state is bound', async () => {

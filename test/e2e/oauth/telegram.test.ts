@@ -194,7 +194,7 @@ describe('oauth: Telegram login widget link and login', function () {
     expect((await loginWith(good)).status).to.equal(200);
     const { redis, config } = t.container.cradle;
     // Two used: the link's payload and the good sign-in; the refused one is not among them.
-    expect(await redis.keys(`${config.redis.keyPrefix}telegram-login-used:*`)).to.have.length(2);
+    expect(await redis.keys(`${config.redis.keyPrefix}{telegram-login-used}:*`)).to.have.length(2);
   });
 
   it('when the Telegram account is linked to another admin or to nobody, then 409 / 401', async () => {

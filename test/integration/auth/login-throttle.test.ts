@@ -15,7 +15,7 @@ describe('login throttle: guard', () => {
   beforeEach(() => t.reset());
 
   const attempts = async (subject: ThrottleSubject) =>
-    Number(await t.container.cradle.redis.get(`${t.container.cradle.config.redis.keyPrefix}throttle:attempts:${subject}`));
+    Number(await t.container.cradle.redis.get(`${t.container.cradle.config.redis.keyPrefix}{throttle}:attempts:${subject}`));
   const rejection = (work: Promise<unknown>) => work.then(
     () => expect.fail('expected a rejection'),
     (error: unknown) => error,

@@ -117,17 +117,17 @@ describe('HTTP edge: rate limits', function () {
         expect(res.status, `scrape ${i}`).to.equal(200);
       }
       // Success answers are taken back once they finish: poll briefly rather than assume timing.
-      for (let polls = 0; Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}rl:metrics:127.0.0.1`)) > 0 && polls < 50; polls += 1) {
+      for (let polls = 0; Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}{rl}:metrics:127.0.0.1`)) > 0 && polls < 50; polls += 1) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      expect(Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}rl:metrics:127.0.0.1`))).to.equal(0);
+      expect(Number(await t.container.cradle.redis.get(`${TEST_REDIS_PREFIX}{rl}:metrics:127.0.0.1`))).to.equal(0);
       expect((await t.http.get('/metrics').set('Authorization', 'Bearer wrong')).headers.ratelimit).to.match(/"metrics"; r=4;/);
     });
 
     it('when requests are counted, then the counters live under the Redis key prefix, one prefix per limiter', async () => {
       await login(t);
-      const keys = (await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}rl:*`)).sort();
-      expect(keys).to.deep.equal([`${TEST_REDIS_PREFIX}rl:auth:127.0.0.1`, `${TEST_REDIS_PREFIX}rl:general:127.0.0.1`]);
+      const keys = (await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}{rl}:*`)).sort();
+      expect(keys).to.deep.equal([`${TEST_REDIS_PREFIX}{rl}:auth:127.0.0.1`, `${TEST_REDIS_PREFIX}{rl}:general:127.0.0.1`]);
       const ttl = await t.container.cradle.redis.pttl(keys[0]!);
       expect(ttl).to.be.within(1, 60_000);
     });
@@ -177,8 +177,8 @@ describe('HTTP edge: rate limits', function () {
       expectTooManyRequests(await login(t, '192.0.2.1, 203.0.113.7'));
       // Another client behind the same proxy has its own allowance.
       expect((await login(t, '203.0.113.8')).status).to.equal(200);
-      const keys = await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}rl:auth:*`);
-      expect(keys.sort()).to.deep.equal([`${TEST_REDIS_PREFIX}rl:auth:203.0.113.7`, `${TEST_REDIS_PREFIX}rl:auth:203.0.113.8`]);
+      const keys = await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}{rl}:auth:*`);
+      expect(keys.sort()).to.deep.equal([`${TEST_REDIS_PREFIX}{rl}:auth:203.0.113.7`, `${TEST_REDIS_PREFIX}{rl}:auth:203.0.113.8`]);
     });
 
     it('when IPv6 clients share a /64, then they share a counter; another /64 does not', async () => {
@@ -187,8 +187,8 @@ describe('HTTP edge: rate limits', function () {
       }
       expectTooManyRequests(await login(t, '2001:db8:1:2:ffff:ffff:ffff:ffff'));
       expect((await login(t, '2001:db8:1:3::1')).status).to.equal(200);
-      const keys = await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}rl:auth:*`);
-      expect(keys.sort()).to.deep.equal([`${TEST_REDIS_PREFIX}rl:auth:2001:db8:1:2::/64`, `${TEST_REDIS_PREFIX}rl:auth:2001:db8:1:3::/64`]);
+      const keys = await t.container.cradle.redis.keys(`${TEST_REDIS_PREFIX}{rl}:auth:*`);
+      expect(keys.sort()).to.deep.equal([`${TEST_REDIS_PREFIX}{rl}:auth:2001:db8:1:2::/64`, `${TEST_REDIS_PREFIX}{rl}:auth:2001:db8:1:3::/64`]);
     });
   });
 

@@ -93,7 +93,7 @@ describe('notification delivery (the deliver job, in-process)', () => {
     const waiting = await row(id);
     expect(waiting).to.include({ status: 'pending', attempts: 0, claim_id: null });
     expect(waiting.error).to.contain('retry after 3 s');
-    const pttl = await t.container.cradle.redis.pttl(`${t.container.cradle.config.redis.keyPrefix}notify:chat:${target_telegram_id}`);
+    const pttl = await t.container.cradle.redis.pttl(`${t.container.cradle.config.redis.keyPrefix}{notify}:chat:${target_telegram_id}`);
     expect(pttl).to.be.within(2000, 3000);
   });
 
@@ -112,9 +112,9 @@ describe('notification delivery (the deliver job, in-process)', () => {
     const first = await deliver(id);
     expect(first).to.include({ kind: 'later', reason: 'backoff' });
     expect(await row(id)).to.include({ status: 'pending', attempts: 1, claim_id: null });
-    await t.container.cradle.redis.del(`${t.container.cradle.config.redis.keyPrefix}notify:chat:${(await row(id)).target_telegram_id}`);
+    await t.container.cradle.redis.del(`${t.container.cradle.config.redis.keyPrefix}{notify}:chat:${(await row(id)).target_telegram_id}`);
     expect((await deliver(id)).kind).to.equal('later');
-    await t.container.cradle.redis.del(`${t.container.cradle.config.redis.keyPrefix}notify:chat:${(await row(id)).target_telegram_id}`);
+    await t.container.cradle.redis.del(`${t.container.cradle.config.redis.keyPrefix}{notify}:chat:${(await row(id)).target_telegram_id}`);
     expect(await deliver(id)).to.deep.equal({ kind: 'done', result: 'failed' });
     const failed = await row(id);
     expect(failed).to.include({ status: 'failed', attempts: 3 });

@@ -112,7 +112,7 @@ describe('configuration', () => {
       expect(config.port).to.equal(8123);
       expect(config.log).to.deep.equal({ level: 'info', format: 'json' });
       expect(config.database).to.deep.equal({ url: env.DATABASE_URL, poolMax: 10 });
-      expect(config.redis).to.deep.equal({ url: env.REDIS_URL, keyPrefix: 'cybervpn:' });
+      expect(config.redis).to.deep.equal({ url: env.REDIS_URL, keyPrefix: 'cybervpn:', clusterNodes: [] });
       expect(config.jwt).to.deep.equal({
         secret: env.JWT_SECRET,
         previousSecrets: [],
