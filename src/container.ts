@@ -60,6 +60,7 @@ import { WebhookProcessor } from './modules/webhooks/webhook-processor';
 import { WebhookSweep } from './modules/webhooks/webhook-sweep';
 import { RemnawaveEventHandler } from './modules/webhooks/remnawave-events';
 import { NotificationOutbox } from './modules/notifications/notification-outbox';
+import { NodeAlertWindow } from './modules/notifications/node-alert-window';
 import { QueueMonitor } from './infrastructure/queues/queue-monitor';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
@@ -169,6 +170,7 @@ export interface Cradle {
   webhookSweep: WebhookSweep;
   remnawaveEventHandler: RemnawaveEventHandler;
   notificationOutbox: NotificationOutbox;
+  nodeAlertWindow: NodeAlertWindow;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
   paymentReconciliationService: PaymentReconciliationService;
@@ -290,6 +292,7 @@ export function buildContainer(config: Config): AppContainer {
     webhookSweep: asClass(WebhookSweep).scoped(),
     remnawaveEventHandler: asClass(RemnawaveEventHandler).scoped(),
     notificationOutbox: asClass(NotificationOutbox).scoped(),
+    nodeAlertWindow: asClass(NodeAlertWindow).scoped(),
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),

@@ -44,6 +44,8 @@ export interface Config {
     readonly concurrency: number;
     readonly sweepIntervalMs: number;
     readonly expiryScanIntervalMs: number;
+    /** Node events coalesced into one admin message per window. */
+    readonly nodeAlertWindowMs: number;
   };
   readonly github: {
     readonly clientId: string;
@@ -179,6 +181,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       concurrency: Number(env.NOTIFICATION_WORKER_CONCURRENCY),
       sweepIntervalMs: seconds(env.NOTIFICATION_SWEEP_INTERVAL) * 1000,
       expiryScanIntervalMs: seconds(env.EXPIRY_SCAN_INTERVAL) * 1000,
+      nodeAlertWindowMs: seconds(env.NODE_ALERT_WINDOW) * 1000,
     },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),

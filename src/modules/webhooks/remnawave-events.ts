@@ -1,5 +1,7 @@
 import Joi from 'joi';
+import type { Logger } from '../../infrastructure/logger';
 import type { LiveEvents } from '../live/live-events';
+import type { NodeAlertWindow, NodeState } from '../notifications/node-alert-window';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
 import { expiryReminderKey, templates } from '../notifications/templates';
 import type { WebhookLog } from './webhook-logs.repository';
@@ -29,25 +31,53 @@ interface UserEvent {
   meta?: { expiration?: string | number } | null;
 }
 
+const NODE_STATES: Readonly<Record<string, NodeState>> = { 'node.connection_lost': 'down', 'node.connection_restored': 'up' };
+
 /**
- * Remnawave's user and node events become notifications (to the user on Telegram, or to the
- * admins) and live monitoring events (`users`, `servers`), the latter also for a user without Telegram.
+ * Remnawave's user and node events become notifications (to the user on Telegram; node events
+ * coalesced into the admins' alert window) and live monitoring events (`users`, `servers`), the
+ * latter also for a user without Telegram.
  */
 export class RemnawaveEventHandler {
   private readonly notificationOutbox: NotificationOutbox;
+  private readonly nodeAlertWindow: NodeAlertWindow;
   private readonly liveEvents: LiveEvents;
+  private readonly logger: Logger;
 
-  constructor({ notificationOutbox, liveEvents }: { notificationOutbox: NotificationOutbox; liveEvents: LiveEvents }) {
-    this.notificationOutbox = notificationOutbox;
-    this.liveEvents = liveEvents;
+  constructor(deps: { notificationOutbox: NotificationOutbox; nodeAlertWindow: NodeAlertWindow; liveEvents: LiveEvents; logger: Logger }) {
+    this.notificationOutbox = deps.notificationOutbox;
+    this.nodeAlertWindow = deps.nodeAlertWindow;
+    this.liveEvents = deps.liveEvents;
+    this.logger = deps.logger;
   }
 
   async handle(log: WebhookLog): Promise<WebhookOutcome> {
     const notification = this.notificationOf(log);
     if (notification === UNEXPECTED_SHAPE) return notification;
-    if (!('ignored' in notification)) await this.notificationOutbox.send(notification);
+    if ('ignored' in notification) {
+      await this.publishLive(log);
+      return notification;
+    }
+    if ('toAdmins' in notification.target) await this.alertNode(log, notification);
+    else await this.notificationOutbox.send(notification);
     await this.publishLive(log);
-    return 'ignored' in notification ? notification : DONE;
+    return DONE;
+  }
+
+  /**
+   * Into the shared window; without Redis, the event's own message instead (an alert is never
+   * lost to the outage): its row is committed, and its job, if Redis refuses it too, is the sweep's.
+   */
+  private async alertNode(log: WebhookLog, direct: OutgoingNotification): Promise<void> {
+    const nodeName = (log.payload as { data: { name: string } }).data.name;
+    try {
+      await this.nodeAlertWindow.record(nodeName, NODE_STATES[log.event_type ?? '']!);
+      return;
+    } catch (error) {
+      this.logger.warn('node alert window unavailable; alerting directly', { node: nodeName, error });
+    }
+    const { id, pending } = await this.notificationOutbox.record(direct);
+    if (pending) await this.notificationOutbox.enqueue(id).catch((error: unknown) => this.logger.warn('node alert job not added; the sweep will queue it', { notification_id: id, error }));
   }
 
   /** Only after the notification was recorded: a retried job may publish again, never lose one. */
