@@ -99,6 +99,8 @@ export const envSchema = Joi.object({
   EXPIRY_SCAN_INTERVAL: duration.default('1h'),
   // Node connection events within this window become one admin message (a flap is named as one).
   NODE_ALERT_WINDOW: duration.default('30s'),
+  // Expiry reminders: one per user, expiry date and threshold (time left), e.g. 72h,24h.
+  REMINDER_THRESHOLDS: list(duration).invalid('').default('72h,24h'),
   GITHUB_CLIENT_ID: Joi.string().required(),
   GITHUB_CLIENT_SECRET: Joi.string().required(),
   GITHUB_OAUTH_URL: url(['http', 'https']).default('https://github.com'),

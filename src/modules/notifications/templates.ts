@@ -44,6 +44,10 @@ export const templates = {
     return `⏳ The subscription of <b>${escapeHtml(username)}</b> expires${when}. Renew it to stay connected.`;
   },
 
+  /** A trial (see ExpiryReminderService.isTrial) ending, at one of the reminder thresholds. */
+  trialEnding: ({ username, expireAt }: { username: string; expireAt: string }): string =>
+    `🎁 The trial of <b>${escapeHtml(username)}</b> ends on ${escapeHtml(formatInstant(expireAt))}. Choose a plan to stay connected.`,
+
   nodeConnectionLost: ({ nodeName }: { nodeName: string }): string => `🔴 Node <b>${escapeHtml(nodeName)}</b> lost its connection.`,
 
   nodeConnectionRestored: ({ nodeName }: { nodeName: string }): string => `🟢 Node <b>${escapeHtml(nodeName)}</b> is connected again.`,
@@ -70,9 +74,10 @@ export const templates = {
 };
 
 /**
- * The dedupe key of an expiry reminder: one per user and expiry date, whoever inserts it (the
- * Remnawave `user.expiration` event or the panel scan), however often. The expiry is normalised
- * so "2026-12-01T00:00:00Z" and "2026-12-01T00:00:00.000Z" are the same reminder.
+ * The dedupe key of an expiry reminder: one per user, expiry date and threshold, whoever inserts
+ * it (the Remnawave `user.expiration` event or the panel scan), however often. The expiry is
+ * normalised so "2026-12-01T00:00:00Z" and "2026-12-01T00:00:00.000Z" are the same reminder; a
+ * renewal moves it, so the old date's thresholds are never reached again.
  */
-export const expiryReminderKey = (userId: number | string, expireAt: string | Date): string =>
-  `expiry-reminder:${userId}:${new Date(expireAt).toISOString()}`;
+export const expiryReminderKey = (userId: number | string, expireAt: string | Date, threshold: string): string =>
+  `expiry-reminder:${userId}:${new Date(expireAt).toISOString()}:${threshold}`;

@@ -3,7 +3,8 @@ import type { Logger } from '../../infrastructure/logger';
 import type { LiveEvents } from '../live/live-events';
 import type { NodeAlertWindow, NodeState } from '../notifications/node-alert-window';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
-import { expiryReminderKey, templates } from '../notifications/templates';
+import type { ExpiryReminderService } from '../notifications/expiry-reminder.service';
+import { templates } from '../notifications/templates';
 import type { WebhookLog } from './webhook-logs.repository';
 
 /** What processing a webhook came to: done, or deliberately nothing (with the reason recorded). */
@@ -18,6 +19,7 @@ const userEvent = Joi.object({
     username: Joi.string().max(200).required(),
     telegramId: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^\d{1,20}$/)).allow(null),
     expireAt: Joi.string().isoDate().allow(null),
+    description: Joi.string().allow('', null),
   }).unknown(true).required(),
   meta: Joi.object({ expiration: Joi.alternatives(Joi.string().max(40), Joi.number()) }).unknown(true).allow(null),
 }).unknown(true);
@@ -27,7 +29,7 @@ const nodeEvent = Joi.object({
 }).unknown(true);
 
 interface UserEvent {
-  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null };
+  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null; description?: string | null };
   meta?: { expiration?: string | number } | null;
 }
 
@@ -41,18 +43,20 @@ const NODE_STATES: Readonly<Record<string, NodeState>> = { 'node.connection_lost
 export class RemnawaveEventHandler {
   private readonly notificationOutbox: NotificationOutbox;
   private readonly nodeAlertWindow: NodeAlertWindow;
+  private readonly expiryReminderService: ExpiryReminderService;
   private readonly liveEvents: LiveEvents;
   private readonly logger: Logger;
 
-  constructor(deps: { notificationOutbox: NotificationOutbox; nodeAlertWindow: NodeAlertWindow; liveEvents: LiveEvents; logger: Logger }) {
+  constructor(deps: { notificationOutbox: NotificationOutbox; nodeAlertWindow: NodeAlertWindow; expiryReminderService: ExpiryReminderService; liveEvents: LiveEvents; logger: Logger }) {
     this.notificationOutbox = deps.notificationOutbox;
     this.nodeAlertWindow = deps.nodeAlertWindow;
+    this.expiryReminderService = deps.expiryReminderService;
     this.liveEvents = deps.liveEvents;
     this.logger = deps.logger;
   }
 
   async handle(log: WebhookLog): Promise<WebhookOutcome> {
-    const notification = this.notificationOf(log);
+    const notification = log.event_type === 'user.expiration' ? await this.remind(log) : this.notificationOf(log);
     if (notification === UNEXPECTED_SHAPE) return notification;
     if ('ignored' in notification) {
       await this.publishLive(log);
@@ -99,22 +103,24 @@ export class RemnawaveEventHandler {
     }
     const { error, value } = userEvent.validate(log.payload);
     if (error) return UNEXPECTED_SHAPE;
-    const { data, meta } = value as UserEvent;
+    const { data } = value as UserEvent;
     if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
-    const message =
-      log.event_type === 'user.expired'
-        ? templates.subscriptionExpired({ username: data.username })
-        : templates.subscriptionExpiring({ username: data.username, expireAt: data.expireAt, expiration: meta?.expiration === undefined ? null : String(meta.expiration) });
-    return { target: { telegramId: data.telegramId }, message, dedupeKey: this.reminderKey(log, data) ?? dedupeKey };
+    return { target: { telegramId: data.telegramId }, message: templates.subscriptionExpired({ username: data.username }), dedupeKey };
   }
 
   /**
-   * An expiry reminder is one per user and expiry date, whether this event or the worker's panel
-   * scan notices it first (and whichever of Remnawave's reminders, 72h or 24h, comes): the key is
-   * the scan's own.
+   * Remnawave's own reminder (72h, 24h...) goes through the same thresholds, rule and key as the
+   * panel scan: one reminder per user, expiry date and threshold, whoever comes first. The user is
+   * active, or Remnawave would not announce the expiry.
    */
-  private reminderKey(log: WebhookLog, data: UserEvent['data']): string | undefined {
-    if (log.event_type !== 'user.expiration' || data.id === undefined || !data.expireAt) return undefined;
-    return expiryReminderKey(data.id, data.expireAt);
+  private async remind(log: WebhookLog): Promise<WebhookOutcome> {
+    const { error, value } = userEvent.validate(log.payload);
+    const data = (value as UserEvent | undefined)?.data;
+    if (error || data?.id === undefined || !data.expireAt) return UNEXPECTED_SHAPE;
+    if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
+    const user = { id: data.id, username: data.username, status: 'ACTIVE' as const, expireAt: data.expireAt, telegramId: Number(data.telegramId), description: data.description ?? null };
+    await this.expiryReminderService.remind(user);
+    // Queued now or before (a threshold's reminder exists already), or none due: the event is handled either way.
+    return DONE;
   }
 }

@@ -81,7 +81,8 @@ describe('webhook worker (a real child process)', function () {
     await postRemnawave(t.http, userExpiredEvent({ telegramId: null }));
     await postRemnawave(t.http, nodeEvent('node.connection_lost', 'de-1'));
     await postRemnawave(t.http, nodeEvent('node.connection_restored', 'de-1'));
-    await postRemnawave(t.http, userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' } }));
+    const expiring = new Date(Math.ceil((Date.now() + 50 * 3_600_000) / 60_000) * 60_000);
+    await postRemnawave(t.http, userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' }, expireAt: expiring.toISOString() }));
     await postRemnawave(t.http, JSON.stringify({ event: 'node.connection_lost', timestamp: '2026-11-28T12:00:00Z', data: { uuid: 'abc-1' } }));
     const rows = await webhookRows(t.container);
     const final = await Promise.all(rows.map((row) => eventually(() => rowOf(row.id), (current) => ['processed', 'ignored'].includes(current.status))));
@@ -94,7 +95,7 @@ describe('webhook worker (a real child process)', function () {
     ]);
     const sent = await notifications();
     expect(sent.map((row) => [row.to_admins, row.target_telegram_id === null])).to.deep.equal([[false, false]]);
-    expect(sent[0]!.message).to.contain('2026-11-28 11:00 UTC');
+    expect(sent[0]!.message).to.contain(`${expiring.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
     // Both node events joined one window: its one job waits on the notifications queue.
     const windows = await t.container.cradle.jobQueues.queue('notifications').getJobs(['delayed', 'waiting']);
     expect(windows.filter((job) => job.name === 'node-alerts')).to.have.length(1);
