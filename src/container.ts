@@ -87,6 +87,7 @@ import { NotificationDeliveryService } from './modules/notifications/notificatio
 import { NotificationSweepService } from './modules/notifications/notification-sweep.service';
 import { ExpiryReminderService } from './modules/notifications/expiry-reminder.service';
 import { NotificationService } from './modules/notifications/notifications.service';
+import { BroadcastService } from './modules/notifications/broadcasts.service';
 import packageJson from '../package.json';
 
 /**
@@ -197,6 +198,7 @@ export interface Cradle {
   notificationSweepService: NotificationSweepService;
   expiryReminderService: ExpiryReminderService;
   notificationService: NotificationService;
+  broadcastService: BroadcastService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -323,6 +325,7 @@ export function buildContainer(config: Config): AppContainer {
     notificationSweepService: asClass(NotificationSweepService).scoped(),
     expiryReminderService: asClass(ExpiryReminderService).scoped(),
     notificationService: asClass(NotificationService).scoped(),
+    broadcastService: asClass(BroadcastService).scoped(),
   });
   return container;
 }
