@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { JobQueues } from '../../infrastructure/queues/job-queues';
 import { jobId } from '../../infrastructure/queues/queue-names';
 import { redisKey } from '../../infrastructure/redis/redis';
 import type { Clock } from '../../shared/clock';
+import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { NotificationOutbox } from './notification-outbox';
 import { templates, type NodeAlertSummary } from './templates';
 
@@ -59,11 +61,15 @@ export class NodeAlertWindow {
   private readonly jobQueues: JobQueues;
   private readonly notificationOutbox: NotificationOutbox;
   private readonly clock: Clock;
+  private readonly db: Knex;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
   private readonly windowMs: number;
   private readonly pointerKey: string;
   private readonly hashPrefix: string;
 
-  constructor(deps: { redis: Redis; jobQueues: JobQueues; notificationOutbox: NotificationOutbox; clock: Clock; config: Config }) {
+  constructor(deps: { redis: Redis; jobQueues: JobQueues; notificationOutbox: NotificationOutbox; clock: Clock; config: Config; db: Knex; outgoingWebhookEvents: OutgoingWebhookEvents }) {
+    this.db = deps.db;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
     this.redis = deps.redis;
     this.jobQueues = deps.jobQueues;
     this.notificationOutbox = deps.notificationOutbox;
@@ -96,9 +102,30 @@ export class NodeAlertWindow {
   async flush(windowId: string): Promise<string | null> {
     const flat = (await this.redis.eval(CLOSE_SCRIPT, 2, this.pointerKey, this.hashPrefix + windowId, windowId)) as string[];
     const summary = summarise(flat);
-    const id = summary ? await this.notificationOutbox.send({ target: { toAdmins: true }, message: templates.nodeAlerts(summary), dedupeKey: `node-alerts:${windowId}` }) : null;
+    if (!summary) return null;
+    const id = await this.notificationOutbox.send({ target: { toAdmins: true }, message: templates.nodeAlerts(summary), dedupeKey: `node-alerts:${windowId}` });
+    await this.emitOutgoing(summary, windowId);
     await this.redis.del(this.hashPrefix + windowId);
     return id;
+  }
+
+  /**
+   * node.down / node.up for the operator's systems, coalesced like the message: one per node and
+   * window, in the state it ended in (`flapped` when it was in both). At least once: a job retried
+   * after this and before the hash is dropped emits again, as the deliveries' contract allows.
+   */
+  private async emitOutgoing(summary: NodeAlertSummary, windowId: string): Promise<void> {
+    const changes = [
+      ...summary.down.map((name) => ({ name, now: 'down' as const, flapped: false })),
+      ...summary.up.map((name) => ({ name, now: 'up' as const, flapped: false })),
+      ...summary.flapped.map(({ name, now }) => ({ name, now, flapped: true })),
+    ];
+    const ids = await this.db.transaction(async (trx) => {
+      const all: string[] = [];
+      for (const { name, now, flapped } of changes) all.push(...(await this.outgoingWebhookEvents.record(trx, now === 'down' ? 'node.down' : 'node.up', { name, flapped, window_id: windowId })));
+      return all;
+    });
+    await this.outgoingWebhookEvents.dispatch(ids);
   }
 }
 

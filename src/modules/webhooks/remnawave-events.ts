@@ -1,5 +1,7 @@
 import Joi from 'joi';
+import type { Knex } from 'knex';
 import type { Logger } from '../../infrastructure/logger';
+import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { LiveEvents } from '../live/live-events';
 import type { NodeAlertWindow, NodeState } from '../notifications/node-alert-window';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
@@ -46,8 +48,20 @@ export class RemnawaveEventHandler {
   private readonly expiryReminderService: ExpiryReminderService;
   private readonly liveEvents: LiveEvents;
   private readonly logger: Logger;
+  private readonly db: Knex;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
 
-  constructor(deps: { notificationOutbox: NotificationOutbox; nodeAlertWindow: NodeAlertWindow; expiryReminderService: ExpiryReminderService; liveEvents: LiveEvents; logger: Logger }) {
+  constructor(deps: {
+    notificationOutbox: NotificationOutbox;
+    nodeAlertWindow: NodeAlertWindow;
+    expiryReminderService: ExpiryReminderService;
+    liveEvents: LiveEvents;
+    logger: Logger;
+    db: Knex;
+    outgoingWebhookEvents: OutgoingWebhookEvents;
+  }) {
+    this.db = deps.db;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
     this.notificationOutbox = deps.notificationOutbox;
     this.nodeAlertWindow = deps.nodeAlertWindow;
     this.expiryReminderService = deps.expiryReminderService;
@@ -58,6 +72,8 @@ export class RemnawaveEventHandler {
   async handle(log: WebhookLog): Promise<WebhookOutcome> {
     const notification = log.event_type === 'user.expiration' ? await this.remind(log) : this.notificationOf(log);
     if (notification === UNEXPECTED_SHAPE) return notification;
+    // The operator's systems hear of every expiry, a user without Telegram included.
+    if (log.event_type === 'user.expired') await this.emitExpired(log);
     if ('ignored' in notification) {
       await this.publishLive(log);
       return notification;
@@ -82,6 +98,11 @@ export class RemnawaveEventHandler {
     }
     const { id, pending } = await this.notificationOutbox.record(direct);
     if (pending) await this.notificationOutbox.enqueue(id).catch((error: unknown) => this.logger.warn('node alert job not added; the sweep will queue it', { notification_id: id, error }));
+  }
+
+  private async emitExpired(log: WebhookLog): Promise<void> {
+    const { data } = log.payload as { data: { uuid?: string; username: string; expireAt?: string | null } };
+    await this.outgoingWebhookEvents.emit(this.db, 'user.expired', { uuid: data.uuid ?? null, username: data.username, expire_at: data.expireAt ?? null });
   }
 
   /** Only after the notification was recorded: a retried job may publish again, never lose one. */

@@ -42,6 +42,25 @@ describe('node alert window (in-process, real Redis)', () => {
     expect(await rows()).to.have.length(1);
   });
 
+  it('when a window is flushed and a user expires, then the operator\'s subscribed endpoints get node.down, node.up (flapped named) and user.expired', async () => {
+    const db = t.container.cradle.db;
+    await db('outgoing_webhooks').insert({ url: 'https://ops.example.com/hook', events: ['node.down', 'node.up', 'user.expired'], secret_encrypted: 'x' });
+    const window = jobScope(t.container).nodeAlertWindow;
+    const id = await window.record('de-1', 'down');
+    await window.record('fr-1', 'down');
+    await window.record('fr-1', 'up');
+    await window.flush(id);
+    const expired = { id: 'e1', event_type: 'user.expired', dedupe_key: 'user.expired:e1', payload: { event: 'user.expired', data: { uuid: 'u-1', username: 'ann', telegramId: null, expireAt: '2026-11-30T00:00:00.000Z' } } } as unknown as WebhookLog;
+    expect(await jobScope(t.container).remnawaveEventHandler.handle(expired)).to.deep.equal({ ignored: true, reason: 'The user has no Telegram id' });
+    const deliveries = (await db('outgoing_webhook_deliveries').orderBy('event')) as Array<{ event: string; body: string }>;
+    const bodies = deliveries.map((row) => ({ event: row.event, data: (JSON.parse(row.body) as { data: unknown }).data }));
+    expect(bodies).to.deep.equal([
+      { event: 'node.down', data: { name: 'de-1', flapped: false, window_id: id } },
+      { event: 'node.up', data: { name: 'fr-1', flapped: true, window_id: id } },
+      { event: 'user.expired', data: { uuid: 'u-1', username: 'ann', expire_at: '2026-11-30T00:00:00.000Z' } },
+    ]);
+  });
+
   it('when more nodes change than a message lists, then the rest are counted and long names cut', async () => {
     const window = jobScope(t.container).nodeAlertWindow;
     let id = '';
