@@ -60,6 +60,7 @@ import { WebhookProcessor } from './modules/webhooks/webhook-processor';
 import { WebhookSweep } from './modules/webhooks/webhook-sweep';
 import { RemnawaveEventHandler } from './modules/webhooks/remnawave-events';
 import { NotificationOutbox } from './modules/notifications/notification-outbox';
+import { NodeAlertWindow } from './modules/notifications/node-alert-window';
 import { QueueMonitor } from './infrastructure/queues/queue-monitor';
 import { PaymentSettlementRepository } from './modules/payments/payment-settlement.repository';
 import { PaymentSettlementService } from './modules/payments/payment-settlement.service';
@@ -86,6 +87,7 @@ import { NotificationDeliveryService } from './modules/notifications/notificatio
 import { NotificationSweepService } from './modules/notifications/notification-sweep.service';
 import { ExpiryReminderService } from './modules/notifications/expiry-reminder.service';
 import { NotificationService } from './modules/notifications/notifications.service';
+import { BroadcastService } from './modules/notifications/broadcasts.service';
 import packageJson from '../package.json';
 
 /**
@@ -169,6 +171,7 @@ export interface Cradle {
   webhookSweep: WebhookSweep;
   remnawaveEventHandler: RemnawaveEventHandler;
   notificationOutbox: NotificationOutbox;
+  nodeAlertWindow: NodeAlertWindow;
   paymentSettlementRepository: PaymentSettlementRepository;
   paymentSettlementService: PaymentSettlementService;
   paymentReconciliationService: PaymentReconciliationService;
@@ -195,6 +198,7 @@ export interface Cradle {
   notificationSweepService: NotificationSweepService;
   expiryReminderService: ExpiryReminderService;
   notificationService: NotificationService;
+  broadcastService: BroadcastService;
 }
 
 export type AppContainer = AwilixContainer<Cradle>;
@@ -290,6 +294,7 @@ export function buildContainer(config: Config): AppContainer {
     webhookSweep: asClass(WebhookSweep).scoped(),
     remnawaveEventHandler: asClass(RemnawaveEventHandler).scoped(),
     notificationOutbox: asClass(NotificationOutbox).scoped(),
+    nodeAlertWindow: asClass(NodeAlertWindow).scoped(),
     // Payments: settlement runs in the webhook worker's job scope (and reconciliation's).
     paymentSettlementRepository: asClass(PaymentSettlementRepository).singleton(),
     paymentSettlementService: asClass(PaymentSettlementService).scoped(),
@@ -320,6 +325,7 @@ export function buildContainer(config: Config): AppContainer {
     notificationSweepService: asClass(NotificationSweepService).scoped(),
     expiryReminderService: asClass(ExpiryReminderService).scoped(),
     notificationService: asClass(NotificationService).scoped(),
+    broadcastService: asClass(BroadcastService).scoped(),
   });
   return container;
 }

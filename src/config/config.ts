@@ -49,6 +49,10 @@ export interface Config {
     readonly concurrency: number;
     readonly sweepIntervalMs: number;
     readonly expiryScanIntervalMs: number;
+    /** Node events coalesced into one admin message per window. */
+    readonly nodeAlertWindowMs: number;
+    /** Reminder thresholds, tightest first: `label` as configured ("24h"), `ms` the time left it stands for. */
+    readonly reminderThresholds: ReadonlyArray<{ readonly label: string; readonly ms: number }>;
   };
   readonly github: {
     readonly clientId: string;
@@ -191,6 +195,10 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       concurrency: Number(env.NOTIFICATION_WORKER_CONCURRENCY),
       sweepIntervalMs: seconds(env.NOTIFICATION_SWEEP_INTERVAL) * 1000,
       expiryScanIntervalMs: seconds(env.EXPIRY_SCAN_INTERVAL) * 1000,
+      nodeAlertWindowMs: seconds(env.NODE_ALERT_WINDOW) * 1000,
+      reminderThresholds: [...new Set(String(env.REMINDER_THRESHOLDS).split(',').map((entry) => entry.trim()).filter(Boolean))]
+        .map((label) => ({ label, ms: seconds(label) * 1000 }))
+        .sort((a, b) => a.ms - b.ms),
     },
     github: {
       clientId: str('GITHUB_CLIENT_ID'),

@@ -99,6 +99,10 @@ export const envSchema = Joi.object({
   NOTIFICATION_WORKER_CONCURRENCY: Joi.number().integer().min(1).max(100).default(10),
   NOTIFICATION_SWEEP_INTERVAL: duration.default('60s'),
   EXPIRY_SCAN_INTERVAL: duration.default('1h'),
+  // Node connection events within this window become one admin message (a flap is named as one).
+  NODE_ALERT_WINDOW: duration.default('30s'),
+  // Expiry reminders: one per user, expiry date and threshold (time left), e.g. 72h,24h.
+  REMINDER_THRESHOLDS: list(duration).invalid('').default('72h,24h'),
   GITHUB_CLIENT_ID: Joi.string().required(),
   GITHUB_CLIENT_SECRET: Joi.string().required(),
   GITHUB_OAUTH_URL: url(['http', 'https']).default('https://github.com'),

@@ -19,6 +19,7 @@ import { paymentRoutes } from '../modules/payments/payments.routes';
 import { panelRoutes } from '../modules/panel/panel-routes.table';
 import { liveDocumentRoutes, liveRoutes } from '../modules/live/live.routes';
 import { notificationRoutes } from '../modules/notifications/notifications.routes';
+import { broadcastRoutes } from '../modules/notifications/broadcasts.routes';
 
 /** Every route the API serves, by mount prefix: the router and the OpenAPI document read this. */
 export const API_PREFIX = '/api/v1';
@@ -50,6 +51,7 @@ export const routeGroups: readonly RouteGroup[] = [
       ...panelRoutes,
       ...liveRoutes,
       ...notificationRoutes,
+      ...broadcastRoutes,
     ],
   },
 ];

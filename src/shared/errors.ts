@@ -138,6 +138,7 @@ export const STATE_CONFLICTS = {
   webhook_not_retryable: 'Only a failed webhook, or one that never reached the queue, can be retried',
   payment_not_retryable: 'Only a paid payment that failed to apply can be retried',
   notification_not_pending: 'The notification is already sent, failed, cancelled or being sent',
+  broadcast_cancelled: 'The broadcast is already cancelled',
 } as const;
 
 export class StateConflictError extends AppError {

@@ -20,13 +20,13 @@ export function postRemnawave(http: ReturnType<typeof supertest>, raw: string, s
 
 let sequence = 0;
 /** A Remnawave `user.expired` event of a fresh user (a new timestamp each: a new event). */
-export function userExpiredEvent(overrides: { telegramId?: number | null; username?: string; event?: string; meta?: unknown } = {}): string {
+export function userExpiredEvent(overrides: { telegramId?: number | null; username?: string; event?: string; meta?: unknown; expireAt?: string } = {}): string {
   sequence += 1;
   return JSON.stringify({
     scope: 'user',
     event: overrides.event ?? 'user.expired',
     timestamp: new Date(Date.UTC(2026, 10, 28, 12, 0, sequence)).toISOString(),
-    data: { id: 1000 + sequence, uuid: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, username: overrides.username ?? `user_${sequence}`, status: 'EXPIRED', telegramId: overrides.telegramId === undefined ? 5000 + sequence : overrides.telegramId, expireAt: '2026-11-28T11:00:00.000Z' },
+    data: { id: 1000 + sequence, uuid: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`, username: overrides.username ?? `user_${sequence}`, status: 'EXPIRED', telegramId: overrides.telegramId === undefined ? 5000 + sequence : overrides.telegramId, expireAt: overrides.expireAt ?? '2026-11-28T11:00:00.000Z' },
     ...(overrides.meta === undefined ? {} : { meta: overrides.meta }),
   });
 }

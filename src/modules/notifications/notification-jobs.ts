@@ -3,6 +3,7 @@ import type { Cradle } from '../../container';
 import type { Config } from '../../config';
 import type { QueueWorkerDefinition } from '../../infrastructure/queues/worker-runtime';
 import { DELIVER_JOB } from './notification-dispatcher';
+import { NODE_ALERTS_JOB } from './node-alert-window';
 
 export const SWEEP_JOB = 'sweep';
 export const EXPIRY_SCAN_JOB = 'expiry-scan';
@@ -37,8 +38,8 @@ export const notificationRateLimiter = (config: Config): RateLimiterOptions => {
 };
 
 /**
- * What workers/notifications.ts consumes: deliveries under the global rate, the sweep and the
- * expiry scan on schedules (the same ids from every process, so BullMQ keeps one of each).
+ * What workers/notifications.ts consumes: deliveries under the global rate, the node alert
+ * windows' messages, the sweep and the expiry scan on schedules (the same ids from every process, so BullMQ keeps one of each).
  */
 export function notificationWorkerDefinitions(config: Config): readonly QueueWorkerDefinition[] {
   return [
@@ -50,6 +51,7 @@ export function notificationWorkerDefinitions(config: Config): readonly QueueWor
         [DELIVER_JOB]: (job, scope) => deliverJob(job, scope.cradle),
         [SWEEP_JOB]: async (_job, scope) => ({ requeued: await scope.cradle.notificationSweepService.run() }),
         [EXPIRY_SCAN_JOB]: async (_job, scope) => ({ queued: await scope.cradle.expiryReminderService.scan() }),
+        [NODE_ALERTS_JOB]: async (job, scope) => ({ notificationId: await scope.cradle.nodeAlertWindow.flush((job.data as { windowId: string }).windowId) }),
       },
       schedules: [
         { id: 'notification-sweep', jobName: SWEEP_JOB, everyMs: config.notifications.sweepIntervalMs },

@@ -14,6 +14,23 @@ const formatInstant = (value: string): string => {
   return Number.isNaN(date.getTime()) ? value : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 };
 
+export interface NodeAlertSummary {
+  readonly down: readonly string[];
+  readonly up: readonly string[];
+  /** Nodes seen in both states within the window, with the state they ended in. */
+  readonly flapped: ReadonlyArray<{ readonly name: string; readonly now: 'down' | 'up' }>;
+}
+
+/** Names shown per list, each cut to NAME_CHARS: three full lists stay well under Telegram's 4096 characters. */
+const LISTED_NAMES = 12;
+const NAME_CHARS = 80;
+
+/** `note` follows a name, outside its bold and its cut (a flap's current state). */
+const listed = (names: readonly string[], note: (index: number) => string = () => ''): string => {
+  const shown = names.slice(0, LISTED_NAMES).map((name, index) => `<b>${escapeHtml(name.slice(0, NAME_CHARS))}</b>${note(index)}`).join(', ');
+  return names.length > LISTED_NAMES ? `${shown} and ${names.length - LISTED_NAMES} more` : shown;
+};
+
 export const templates = {
   paymentCompleted: (p: { planName: string; days: number; expiresAt: Date }) =>
     `✅ Payment received: <b>${escapeHtml(p.planName)}</b>, ${p.days} days.\nYour subscription is active until <b>${day(p.expiresAt)}</b>.`,
@@ -27,9 +44,22 @@ export const templates = {
     return `⏳ The subscription of <b>${escapeHtml(username)}</b> expires${when}. Renew it to stay connected.`;
   },
 
+  /** A trial (see ExpiryReminderService.isTrial) ending, at one of the reminder thresholds. */
+  trialEnding: ({ username, expireAt }: { username: string; expireAt: string }): string =>
+    `🎁 The trial of <b>${escapeHtml(username)}</b> ends on ${escapeHtml(formatInstant(expireAt))}. Choose a plan to stay connected.`,
+
   nodeConnectionLost: ({ nodeName }: { nodeName: string }): string => `🔴 Node <b>${escapeHtml(nodeName)}</b> lost its connection.`,
 
   nodeConnectionRestored: ({ nodeName }: { nodeName: string }): string => `🟢 Node <b>${escapeHtml(nodeName)}</b> is connected again.`,
+
+  /** To the admins: what the nodes did within one alert window (src/modules/notifications/node-alert-window.ts). */
+  nodeAlerts: ({ down, up, flapped }: NodeAlertSummary): string => {
+    const lines = ['📡 <b>Node status changes</b>'];
+    if (down.length) lines.push(`🔴 Down (${down.length}): ${listed(down)}`);
+    if (up.length) lines.push(`🟢 Back (${up.length}): ${listed(up)}`);
+    if (flapped.length) lines.push(`🟠 Flapped (${flapped.length}): ${listed(flapped.map(({ name }) => name), (index) => ` (${flapped[index]!.now} now)`)}`);
+    return lines.join('\n');
+  },
 
   /** To the admins: money arrived, the subscription did not move. */
   paymentNotProvisioned: ({ paymentId, userId, reason }: { paymentId: string; userId: string; reason: string }): string =>
@@ -44,9 +74,10 @@ export const templates = {
 };
 
 /**
- * The dedupe key of an expiry reminder: one per user and expiry date, whoever inserts it (the
- * Remnawave `user.expiration` event or the panel scan), however often. The expiry is normalised
- * so "2026-12-01T00:00:00Z" and "2026-12-01T00:00:00.000Z" are the same reminder.
+ * The dedupe key of an expiry reminder: one per user, expiry date and threshold, whoever inserts
+ * it (the Remnawave `user.expiration` event or the panel scan), however often. The expiry is
+ * normalised so "2026-12-01T00:00:00Z" and "2026-12-01T00:00:00.000Z" are the same reminder; a
+ * renewal moves it, so the old date's thresholds are never reached again.
  */
-export const expiryReminderKey = (userId: number | string, expireAt: string | Date): string =>
-  `expiry-reminder:${userId}:${new Date(expireAt).toISOString()}`;
+export const expiryReminderKey = (userId: number | string, expireAt: string | Date, threshold: string): string =>
+  `expiry-reminder:${userId}:${new Date(expireAt).toISOString()}:${threshold}`;

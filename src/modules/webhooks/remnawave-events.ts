@@ -1,7 +1,12 @@
 import Joi from 'joi';
+import type { Knex } from 'knex';
+import type { Logger } from '../../infrastructure/logger';
+import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { LiveEvents } from '../live/live-events';
+import type { NodeAlertWindow, NodeState } from '../notifications/node-alert-window';
 import type { NotificationOutbox, OutgoingNotification } from '../notifications/notification-outbox';
-import { expiryReminderKey, templates } from '../notifications/templates';
+import type { ExpiryReminderService } from '../notifications/expiry-reminder.service';
+import { templates } from '../notifications/templates';
 import type { WebhookLog } from './webhook-logs.repository';
 
 /** What processing a webhook came to: done, or deliberately nothing (with the reason recorded). */
@@ -16,6 +21,7 @@ const userEvent = Joi.object({
     username: Joi.string().max(200).required(),
     telegramId: Joi.alternatives(Joi.number().integer(), Joi.string().pattern(/^\d{1,20}$/)).allow(null),
     expireAt: Joi.string().isoDate().allow(null),
+    description: Joi.string().allow('', null),
   }).unknown(true).required(),
   meta: Joi.object({ expiration: Joi.alternatives(Joi.string().max(40), Joi.number()) }).unknown(true).allow(null),
 }).unknown(true);
@@ -25,29 +31,78 @@ const nodeEvent = Joi.object({
 }).unknown(true);
 
 interface UserEvent {
-  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null };
+  data: { id?: number; username: string; telegramId?: number | string | null; expireAt?: string | null; description?: string | null };
   meta?: { expiration?: string | number } | null;
 }
 
+const NODE_STATES: Readonly<Record<string, NodeState>> = { 'node.connection_lost': 'down', 'node.connection_restored': 'up' };
+
 /**
- * Remnawave's user and node events become notifications (to the user on Telegram, or to the
- * admins) and live monitoring events (`users`, `servers`), the latter also for a user without Telegram.
+ * Remnawave's user and node events become notifications (to the user on Telegram; node events
+ * coalesced into the admins' alert window) and live monitoring events (`users`, `servers`), the
+ * latter also for a user without Telegram.
  */
 export class RemnawaveEventHandler {
   private readonly notificationOutbox: NotificationOutbox;
+  private readonly nodeAlertWindow: NodeAlertWindow;
+  private readonly expiryReminderService: ExpiryReminderService;
   private readonly liveEvents: LiveEvents;
+  private readonly logger: Logger;
+  private readonly db: Knex;
+  private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
 
-  constructor({ notificationOutbox, liveEvents }: { notificationOutbox: NotificationOutbox; liveEvents: LiveEvents }) {
-    this.notificationOutbox = notificationOutbox;
-    this.liveEvents = liveEvents;
+  constructor(deps: {
+    notificationOutbox: NotificationOutbox;
+    nodeAlertWindow: NodeAlertWindow;
+    expiryReminderService: ExpiryReminderService;
+    liveEvents: LiveEvents;
+    logger: Logger;
+    db: Knex;
+    outgoingWebhookEvents: OutgoingWebhookEvents;
+  }) {
+    this.db = deps.db;
+    this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
+    this.notificationOutbox = deps.notificationOutbox;
+    this.nodeAlertWindow = deps.nodeAlertWindow;
+    this.expiryReminderService = deps.expiryReminderService;
+    this.liveEvents = deps.liveEvents;
+    this.logger = deps.logger;
   }
 
   async handle(log: WebhookLog): Promise<WebhookOutcome> {
-    const notification = this.notificationOf(log);
+    const notification = log.event_type === 'user.expiration' ? await this.remind(log) : this.notificationOf(log);
     if (notification === UNEXPECTED_SHAPE) return notification;
-    if (!('ignored' in notification)) await this.notificationOutbox.send(notification);
+    // The operator's systems hear of every expiry, a user without Telegram included.
+    if (log.event_type === 'user.expired') await this.emitExpired(log);
+    if ('ignored' in notification) {
+      await this.publishLive(log);
+      return notification;
+    }
+    if ('toAdmins' in notification.target) await this.alertNode(log, notification);
+    else await this.notificationOutbox.send(notification);
     await this.publishLive(log);
-    return 'ignored' in notification ? notification : DONE;
+    return DONE;
+  }
+
+  /**
+   * Into the shared window; without Redis, the event's own message instead (an alert is never
+   * lost to the outage): its row is committed, and its job, if Redis refuses it too, is the sweep's.
+   */
+  private async alertNode(log: WebhookLog, direct: OutgoingNotification): Promise<void> {
+    const nodeName = (log.payload as { data: { name: string } }).data.name;
+    try {
+      await this.nodeAlertWindow.record(nodeName, NODE_STATES[log.event_type ?? '']!);
+      return;
+    } catch (error) {
+      this.logger.warn('node alert window unavailable; alerting directly', { node: nodeName, error });
+    }
+    const { id, pending } = await this.notificationOutbox.record(direct);
+    if (pending) await this.notificationOutbox.enqueue(id).catch((error: unknown) => this.logger.warn('node alert job not added; the sweep will queue it', { notification_id: id, error }));
+  }
+
+  private async emitExpired(log: WebhookLog): Promise<void> {
+    const { data } = log.payload as { data: { uuid?: string; username: string; expireAt?: string | null } };
+    await this.outgoingWebhookEvents.emit(this.db, 'user.expired', { uuid: data.uuid ?? null, username: data.username, expire_at: data.expireAt ?? null });
   }
 
   /** Only after the notification was recorded: a retried job may publish again, never lose one. */
@@ -69,22 +124,24 @@ export class RemnawaveEventHandler {
     }
     const { error, value } = userEvent.validate(log.payload);
     if (error) return UNEXPECTED_SHAPE;
-    const { data, meta } = value as UserEvent;
+    const { data } = value as UserEvent;
     if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
-    const message =
-      log.event_type === 'user.expired'
-        ? templates.subscriptionExpired({ username: data.username })
-        : templates.subscriptionExpiring({ username: data.username, expireAt: data.expireAt, expiration: meta?.expiration === undefined ? null : String(meta.expiration) });
-    return { target: { telegramId: data.telegramId }, message, dedupeKey: this.reminderKey(log, data) ?? dedupeKey };
+    return { target: { telegramId: data.telegramId }, message: templates.subscriptionExpired({ username: data.username }), dedupeKey };
   }
 
   /**
-   * An expiry reminder is one per user and expiry date, whether this event or the worker's panel
-   * scan notices it first (and whichever of Remnawave's reminders, 72h or 24h, comes): the key is
-   * the scan's own.
+   * Remnawave's own reminder (72h, 24h...) goes through the same thresholds, rule and key as the
+   * panel scan: one reminder per user, expiry date and threshold, whoever comes first. The user is
+   * active, or Remnawave would not announce the expiry.
    */
-  private reminderKey(log: WebhookLog, data: UserEvent['data']): string | undefined {
-    if (log.event_type !== 'user.expiration' || data.id === undefined || !data.expireAt) return undefined;
-    return expiryReminderKey(data.id, data.expireAt);
+  private async remind(log: WebhookLog): Promise<WebhookOutcome> {
+    const { error, value } = userEvent.validate(log.payload);
+    const data = (value as UserEvent | undefined)?.data;
+    if (error || data?.id === undefined || !data.expireAt) return UNEXPECTED_SHAPE;
+    if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
+    const user = { id: data.id, username: data.username, status: 'ACTIVE' as const, expireAt: data.expireAt, telegramId: Number(data.telegramId), description: data.description ?? null };
+    await this.expiryReminderService.remind(user);
+    // Queued now or before (a threshold's reminder exists already), or none due: the event is handled either way.
+    return DONE;
   }
 }

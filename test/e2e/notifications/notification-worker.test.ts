@@ -210,16 +210,16 @@ describe('notification worker processes', function () {
     }
   });
 
-  it('when Remnawave reports a node lost, then the webhook worker\'s one row to the admins reaches each active admin with a Telegram id once', async () => {
+  it('when Remnawave reports a node lost, then the webhook worker\'s alert window sends one row to the admins that reaches each active admin with a Telegram id once', async () => {
     const [a, b] = [await signedInAdmin(t, 'admin'), await signedInAdmin(t, 'operator')];
     const [chatA, chatB] = [nextChat(), nextChat()];
     await t.container.cradle.db('admin_users').where({ id: a.id }).update({ telegram_id: chatA });
     await t.container.cradle.db('admin_users').where({ id: b.id }).update({ telegram_id: chatB });
-    const webhookWorker = startWebhookWorker({ ...panel.env(), REDIS_KEY_PREFIX: prefix });
+    const webhookWorker = startWebhookWorker({ ...panel.env(), REDIS_KEY_PREFIX: prefix, NODE_ALERT_WINDOW: '1s' });
     try {
       expect((await postRemnawave(t.http, nodeEvent('node.connection_lost', 'de-<1>'))).status).to.equal(200);
       await eventually('both admins told', () => telegram.messagesTo(chatA).length > 0 && telegram.messagesTo(chatB).length > 0);
-      expect(telegram.messagesTo(chatA)[0]!.text).to.contain('de-<1>').and.contain('lost');
+      expect(telegram.messagesTo(chatA)[0]!.text).to.contain('Down (1): de-<1>');
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect([telegram.messagesTo(chatA).length, telegram.messagesTo(chatB).length]).to.deep.equal([1, 1]);
     } finally {

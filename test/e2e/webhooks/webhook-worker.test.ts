@@ -76,12 +76,13 @@ describe('webhook worker (a real child process)', function () {
     expect(await notifications()).to.have.length(1);
   });
 
-  it('when a user has no Telegram id, then the row is ignored with the reason; node events go to the admins', async () => {
+  it('when a user has no Telegram id, then the row is ignored with the reason; node events go into the admins\' alert window', async () => {
     worker = startWebhookWorker();
     await postRemnawave(t.http, userExpiredEvent({ telegramId: null }));
     await postRemnawave(t.http, nodeEvent('node.connection_lost', 'de-1'));
     await postRemnawave(t.http, nodeEvent('node.connection_restored', 'de-1'));
-    await postRemnawave(t.http, userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' } }));
+    const expiring = new Date(Math.ceil((Date.now() + 50 * 3_600_000) / 60_000) * 60_000);
+    await postRemnawave(t.http, userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' }, expireAt: expiring.toISOString() }));
     await postRemnawave(t.http, JSON.stringify({ event: 'node.connection_lost', timestamp: '2026-11-28T12:00:00Z', data: { uuid: 'abc-1' } }));
     const rows = await webhookRows(t.container);
     const final = await Promise.all(rows.map((row) => eventually(() => rowOf(row.id), (current) => ['processed', 'ignored'].includes(current.status))));
@@ -93,14 +94,11 @@ describe('webhook worker (a real child process)', function () {
       ['node.connection_lost', 'ignored', 'Unexpected event shape'],
     ]);
     const sent = await notifications();
-    expect(sent.map((row) => [row.to_admins, row.target_telegram_id === null])).to.deep.equal([
-      [true, true],
-      [true, true],
-      [false, false],
-    ]);
-    expect(sent[0]!.message).to.contain('lost');
-    expect(sent[1]!.message).to.contain('connected again');
-    expect(sent[2]!.message).to.contain('2026-11-28 11:00 UTC');
+    expect(sent.map((row) => [row.to_admins, row.target_telegram_id === null])).to.deep.equal([[false, false]]);
+    expect(sent[0]!.message).to.contain(`${expiring.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    // Both node events joined one window: its one job waits on the notifications queue.
+    const windows = await t.container.cradle.jobQueues.queue('notifications').getJobs(['delayed', 'waiting']);
+    expect(windows.filter((job) => job.name === 'node-alerts')).to.have.length(1);
   });
 
   it('when a supervisor asks, then /health is 200 and /ready is 200 while the worker takes jobs; SIGTERM exits 0', async () => {
@@ -213,7 +211,10 @@ describe('webhook worker (a real child process)', function () {
     worker = startWebhookWorker();
     await settled(row!.id);
     await settled(lost!.id);
-    expect(await notifications()).to.have.length(2);
+    // The user's reminder is a row; the node event joined the admins' alert window (its job waits).
+    expect(await notifications()).to.have.length(1);
+    const windows = await t.container.cradle.jobQueues.queue('notifications').getJobs(['delayed', 'waiting']);
+    expect(windows.filter((job) => job.name === 'node-alerts')).to.have.length(1);
     await waitForLog(worker, 'webhook sweep queued rows again');
   });
 });

@@ -92,6 +92,7 @@ describe('database migrations', function () {
       'outgoing_webhooks',
       'outgoing_webhook_deliveries',
       'payment_idempotency_keys',
+      'broadcasts',
     ]);
   });
 

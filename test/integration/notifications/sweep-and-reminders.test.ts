@@ -84,7 +84,7 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     expect(await (await queue().getJob(notificationJobId(stale!.id)))!.getState()).to.equal('waiting');
   });
 
-  it('when the panel is scanned, then each active user with a Telegram id expiring within 3 days gets one reminder, and a second scan adds none', async () => {
+  it('when the panel is scanned, then each active user with a Telegram id expiring within 72h gets one reminder for the tightest threshold reached, and a second scan adds none', async () => {
     const soon = new Date(Date.now() + 2 * DAY_MS).toISOString();
     const due = panel.seedUser({ expireAt: soon, telegramId: 9001 });
     panel.seedUser({ expireAt: new Date(Date.now() + 5 * DAY_MS).toISOString(), telegramId: 9002 });
@@ -97,8 +97,8 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     expect(await jobScope(t.container).expiryReminderService.scan()).to.equal(2);
     const reminders = await db()('notification_queue').orderBy('target_telegram_id');
     expect(reminders.map((r) => [Number(r.target_telegram_id), r.dedupe_key])).to.deep.equal([
-      [9001, expiryReminderKey(due.id, soon)],
-      [9005, expiryReminderKey(late.id, late.expireAt)],
+      [9001, expiryReminderKey(due.id, soon, '72h')],
+      [9005, expiryReminderKey(late.id, late.expireAt, '24h')],
     ]);
     expect(reminders[0].message).to.contain(soon.slice(0, 10));
     expect((await queue().getJob(notificationJobId(reminders[0].id)))?.name).to.equal('deliver');
@@ -113,7 +113,7 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     expect(await queue().getJobCountByTypes('waiting')).to.equal(620);
   });
 
-  it('when Remnawave\'s user.expiration event came first (at 72h and again at 24h), then the scan adds no second reminder for that expiry', async () => {
+  it('when Remnawave\'s user.expiration event came first (its 72h and 24h both inside 24h of the expiry), then one 24h reminder and the scan adds none', async () => {
     const expireAt = new Date(Date.now() + DAY_MS).toISOString();
     const user = panel.seedUser({ expireAt, telegramId: 9100, username: 'bob' });
     for (const [dedupe, expiration] of [['event-72h', '72h'], ['event-24h', '24h']]) {
@@ -127,11 +127,11 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     }
     expect(await jobScope(t.container).expiryReminderService.scan()).to.equal(0);
     const rows = await db()('notification_queue');
-    expect(rows.map((r) => r.dedupe_key)).to.deep.equal([expiryReminderKey(user.id, expireAt)]);
+    expect(rows.map((r) => r.dedupe_key)).to.deep.equal([expiryReminderKey(user.id, expireAt, '24h')]);
     expect(rows[0].message).to.contain('bob');
   });
 
   it('when the same expiry is given in two spellings, then the dedupe key is one', () => {
-    expect(expiryReminderKey(5, '2026-12-01T00:00:00Z')).to.equal(expiryReminderKey('5', '2026-12-01T00:00:00.000Z'));
+    expect(expiryReminderKey(5, '2026-12-01T00:00:00Z', '24h')).to.equal(expiryReminderKey('5', '2026-12-01T00:00:00.000Z', '24h'));
   });
 });
