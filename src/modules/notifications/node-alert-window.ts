@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import type { JobQueues } from '../../infrastructure/queues/job-queues';
 import { jobId } from '../../infrastructure/queues/queue-names';
-import { redisKey } from '../../infrastructure/redis/redis';
+import { redisKey, type RedisClient } from '../../infrastructure/redis/redis';
 import type { Clock } from '../../shared/clock';
 import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { NotificationOutbox } from './notification-outbox';
@@ -57,7 +56,7 @@ return redis.call('HGETALL', KEYS[2])
  * The window id starts with its opening time, from which every process computes the same delay.
  */
 export class NodeAlertWindow {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly jobQueues: JobQueues;
   private readonly notificationOutbox: NotificationOutbox;
   private readonly clock: Clock;
@@ -67,7 +66,7 @@ export class NodeAlertWindow {
   private readonly pointerKey: string;
   private readonly hashPrefix: string;
 
-  constructor(deps: { redis: Redis; jobQueues: JobQueues; notificationOutbox: NotificationOutbox; clock: Clock; config: Config; db: Knex; outgoingWebhookEvents: OutgoingWebhookEvents }) {
+  constructor(deps: { redis: RedisClient; jobQueues: JobQueues; notificationOutbox: NotificationOutbox; clock: Clock; config: Config; db: Knex; outgoingWebhookEvents: OutgoingWebhookEvents }) {
     this.db = deps.db;
     this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
     this.redis = deps.redis;
@@ -75,9 +74,9 @@ export class NodeAlertWindow {
     this.notificationOutbox = deps.notificationOutbox;
     this.clock = deps.clock;
     this.windowMs = deps.config.notifications.nodeAlertWindowMs;
-    // One hash tag for both keys: a Redis Cluster keeps them on one slot, as the scripts need.
-    this.pointerKey = redisKey(deps.config, '{node-alerts}', 'open');
-    this.hashPrefix = redisKey(deps.config, '{node-alerts}', 'window', '');
+    // redisKey's feature tag puts both keys on one Cluster slot, as the scripts need.
+    this.pointerKey = redisKey(deps.config, 'node-alerts', 'open');
+    this.hashPrefix = redisKey(deps.config, 'node-alerts', 'window', '');
   }
 
   /** Records a node's new state in the open window; throws when Redis cannot take it (the caller then alerts directly). */
