@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { asValue } from 'awilix';
 import { Redis } from 'ioredis';
 import { JobQueues } from '../../../src/infrastructure/queues/job-queues';
+import { NotificationDispatcher } from '../../../src/modules/notifications/notification-dispatcher';
 import type { WebhookLog } from '../../../src/modules/webhooks/webhook-logs.repository';
 import { jobScope } from '../../support/job-scope';
 import { createTestApp, type TestApp } from '../../support/test-app';
@@ -77,7 +78,14 @@ describe('node alert window (in-process, real Redis)', () => {
     try {
       const scope = t.container.createScope();
       const { config, logger } = t.container.cradle;
-      scope.register({ redis: asValue(dead), jobQueues: asValue(new JobQueues({ config, redis: dead, logger })), requestContext: asValue({ requestId: 'job-dead-redis', ip: 'worker', userAgent: undefined }) });
+      const deadQueues = new JobQueues({ config, redis: dead, logger });
+      scope.register({
+        redis: asValue(dead),
+        jobQueues: asValue(deadQueues),
+        // A singleton of the root container: it would add jobs through the live connection.
+        notificationDispatcher: asValue(new NotificationDispatcher({ jobQueues: deadQueues, logger })),
+        requestContext: asValue({ requestId: 'job-dead-redis', ip: 'worker', userAgent: undefined }),
+      });
       expect(await scope.cradle.remnawaveEventHandler.handle(nodeLog('node.connection_lost', 'de-<2>', 'a1'))).to.deep.equal({ ignored: false });
       expect(await scope.cradle.remnawaveEventHandler.handle(nodeLog('node.connection_restored', 'de-<2>', 'a2'))).to.deep.equal({ ignored: false });
       const sent = await rows();
