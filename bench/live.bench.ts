@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { liveEventsChannel } from '../src/modules/live/live-events';
 import type { Config } from '../src/config';
-import { cleanUp, forkServer, prepareDatabase, REDIS_PREFIX, REDIS_URL, serverEnv, signIn, stopServers, type Server } from './support';
+import { cleanUp, forkServer, percentile, prepareDatabase, REDIS_PREFIX, REDIS_URL, serverEnv, signIn, stopServers, type Server } from './support';
 
 /**
  * WebSocket fan-out benchmark (npm run bench:live), issue 11.
@@ -25,7 +25,6 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 10);
 const TICK_MS = 10;
 
 const now = () => performance.timeOrigin + performance.now();
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : NaN);
 
 async function ticket(port: number, token: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/ws/ticket`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });

@@ -8,7 +8,7 @@ import { jobId } from '../src/infrastructure/queues/queue-names';
 import { FakeTelegram } from '../test/fakes/telegram';
 import { testDatabaseUrl } from '../test/support/database';
 import { deleteKeysWithPrefix } from '../test/support/redis-keys';
-import { cleanUp, DATABASE, prepareDatabase, REDIS_PREFIX, REDIS_URL, serverEnv } from './support';
+import { cleanUp, DATABASE, percentile, prepareDatabase, REDIS_PREFIX, REDIS_URL, serverEnv } from './support';
 
 /**
  * Notification benchmark (npm run bench:notifications): workers/notifications.ts as real processes
@@ -27,11 +27,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
 const SCHEDULED = Number(process.env.BENCH_SCHEDULED ?? 120);
 const SPREAD_S = Number(process.env.BENCH_SPREAD ?? 8);
 const TARGET_RATIO = 0.9;
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'workers', 'notifications.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });

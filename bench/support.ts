@@ -114,6 +114,13 @@ export async function cleanUp(): Promise<void> {
   await dropTestDatabase(DATABASE).catch(() => undefined);
 }
 
+/** Nearest-rank percentile (p in 0..100) of `values`, which it does not reorder; NaN when empty. */
+export const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+};
+
 export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

@@ -9,19 +9,17 @@ const MAX_BYTES = 1024 * 1024;
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
- * The intake's two writes of a delivery, shared by all requests of the process (one per process):
- * its row's INSERT and its `received -> queued` mark once the job is added. Each was one
- * statement per delivery: the pool (DATABASE_POOL_MAX connections) then spent two round trips and
- * two commits per webhook, where a plain insert spends one. Concurrent deliveries now share them
- * (src/shared/natural-batches.ts): each statement still commits before any of its callers goes on,
- * so a row is committed before its job is added, and queued before its 200.
+ * The intake's write of a delivery, its row's INSERT, shared by all requests of the process (one
+ * per process). One statement per delivery made the pool (DATABASE_POOL_MAX connections) spend a
+ * round trip and a commit per webhook; concurrent deliveries now share one
+ * (src/shared/natural-batches.ts), which still commits before any of its callers goes on, so a
+ * row is committed before its job is added.
  *
  * One bad row (a body PostgreSQL refuses) must not fail the deliveries batched with it: when a
  * batch's INSERT fails, its rows are inserted one by one and only the failing one gets the error.
  */
 export class WebhookIntakeBatches {
   private readonly inserts: NaturalBatches<{ row: NewDedupedWebhookLog; bytes: number }, Settled<InsertOnceResult>>;
-  private readonly marks: NaturalBatches<string, undefined>;
 
   constructor({ db }: { db: Knex }) {
     const repository = new WebhookLogRepository({ db });
@@ -41,13 +39,6 @@ export class WebhookIntakeBatches {
         }
       },
     });
-    this.marks = new NaturalBatches<string, undefined>({
-      maxItems: MAX_ROWS,
-      run: async (ids) => {
-        await repository.transitionMany(ids, ['received'], 'queued');
-        return ids.map(() => undefined);
-      },
-    });
   }
 
   /** WebhookLogRepository.insertOnce, committed together with the other deliveries arriving meanwhile. */
@@ -55,10 +46,5 @@ export class WebhookIntakeBatches {
     const settled = await this.inserts.submit({ row, bytes });
     if (!settled.ok) throw settled.error;
     return settled.value;
-  }
-
-  /** `received -> queued` (a row the worker already took stays as it is), batched likewise. */
-  markQueued(id: string): Promise<undefined> {
-    return this.marks.submit(id);
   }
 }

@@ -106,6 +106,10 @@ export class WebhookIntakeService {
       return;
     }
 
+    // Recorded as `queued` in the INSERT itself: the job is added next, and a mark after it was one
+    // more statement per delivery. If the process dies between the two, the row says `queued`
+    // without a job, which is the case the sweep already repairs (a `queued` row older than
+    // WEBHOOK_SWEEP_MIN_AGE whose job does not exist is queued again).
     const { inserted, log } = await this.webhookIntakeBatches.insertOnce(
       {
         source,
@@ -114,13 +118,13 @@ export class WebhookIntakeService {
         payload: body,
         signature: clip(signature, MAX_SIGNATURE_CHARS),
         is_valid: true,
-        status: 'received',
+        status: 'queued',
       },
       rawBody.length,
     );
     // A repeated delivery adds nothing, unless the first one never reached the queue.
     if (!inserted && log.status !== 'received') return;
-    await this.enqueue({ id: log.id, source, dedupe_key: event.dedupeKey });
+    await this.enqueue({ id: log.id, source, dedupe_key: event.dedupeKey }, inserted);
   }
 
   private isSigned(source: WebhookSource, rawBody: Buffer, signature: string | undefined): boolean {
@@ -129,15 +133,21 @@ export class WebhookIntakeService {
       : isValidRemnawaveSignature(rawBody, signature, this.config.remnawave.webhookSecret);
   }
 
-  /** The committed row is the record: without Redis the delivery is still accepted and the sweep queues it. */
-  private async enqueue(log: { id: string; source: WebhookSource; dedupe_key: string }): Promise<void> {
+  /**
+   * The committed row is the record: without Redis the delivery is still accepted, its row says
+   * `received` (not in the queue) and the sweep queues it.
+   */
+  private async enqueue(log: { id: string; source: WebhookSource; dedupe_key: string }, inserted: boolean): Promise<void> {
     try {
       await this.webhookJobs.enqueue(log);
     } catch (error) {
       this.logger.warn('webhook recorded but not queued; the sweep will queue it', { webhook_log_id: log.id, error: (error as Error).message });
+      // Left `queued` if this fails too: the sweep finds the job missing all the same.
+      if (inserted) await this.webhookLogRepository.transition(log.id, ['queued'], 'received').catch(() => undefined);
       return;
     }
-    // The worker may have taken the job already: only a row still `received` becomes `queued`.
-    await this.webhookIntakeBatches.markQueued(log.id);
+    // A redelivery of a row that had missed the queue; the worker may have taken its job already,
+    // so only a row still `received` becomes `queued`.
+    if (!inserted) await this.webhookLogRepository.transition(log.id, ['received'], 'queued');
   }
 }

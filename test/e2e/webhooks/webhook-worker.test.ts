@@ -204,7 +204,8 @@ describe('webhook worker (a real child process)', function () {
     }
     const [row] = await webhookRows(t.container);
     expect(row!.status).to.equal('received');
-    // And a queued row whose job Redis no longer has (lost with Redis' data).
+    // And a queued row whose job Redis no longer has (lost with Redis' data, or the API process died
+    // between the row's INSERT, which records it `queued`, and adding its job).
     const [lost] = await t.container.cradle.db('webhook_logs')
       .insert({ source: 'remnawave', event_type: 'node.connection_lost', dedupe_key: 'node.connection_lost:lost-1:2026-11-28T12:00:00.000Z', payload: JSON.stringify({ data: { name: 'n' } }), is_valid: true, status: 'queued', updated_at: new Date(Date.now() - 60_000) })
       .returning<{ id: string }[]>('id');
