@@ -1,6 +1,7 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { FakeRemnawave } from '../test/fakes/remnawave';
+import { pacedLoad } from './paced-load';
 import { cleanUp, forkServer, prepareDatabase, secret, serverEnv, signIn, stopServers, type Server } from './support';
 
 /**
@@ -9,7 +10,8 @@ import { cleanUp, forkServer, prepareDatabase, secret, serverEnv, signIn, stopSe
  * straight from the fake panel, in one run, BENCH_CONNECTIONS (50) connections each; then the
  * panel hung (connections accepted, never answered): the calls that open the breaker, each waiting
  * OUTBOUND_TIMEOUT (BENCH_OUTBOUND_TIMEOUT, default 3s) as every call would without a breaker,
- * and then the latency of the 502s the open breaker answers.
+ * and then the latency of the 502s the open breaker answers: flat out over the same connections,
+ * and at a fixed rate of evenly spaced requests (bench/paced-load.ts), the figure of the target.
  *
  * Everything shares the same cores: this driver runs autocannon and the fake panel (which checks
  * every reply against the contract's zod schemas, direct or not), the server is a child process.
@@ -31,15 +33,12 @@ const OUTBOUND_TIMEOUT = process.env.BENCH_OUTBOUND_TIMEOUT ?? '3s';
 /** Calls that find the panel hung with the breaker closed: more than the 5 failures that open it. */
 const OPENING_CALLS = 10;
 
-/** 502s once the breaker is open, at a fixed rate: how fast one comes, not how deep a queue of 50 gets. */
-const DEAD_RATE = Number(process.env.BENCH_DEAD_RATE ?? 100);
 /**
- * With a rate set, autocannon "corrects" for coordinated omission with an expected interval of
- * ceil(1 / per-connection rate) = 1 ms: a 15 ms answer adds 14 made-up samples of 14..1 ms, so its
- * percentiles are no longer those of the 502s (the same reason as in bench/auth.bench.ts). The
- * rate is fixed and far below capacity, so nothing is omitted to correct for.
+ * 502s once the breaker is open, at a fixed rate: how fast one comes, not how deep a queue gets.
+ * Evenly spaced (bench/paced-load.ts): autocannon's own rate option sends each connection's
+ * quota of the second back to back, which measures a queue as deep as its connections instead.
  */
-const REQUEST_LATENCIES: Partial<autocannon.Options> = { ignoreCoordinatedOmission: true };
+const DEAD_RATE = Number(process.env.BENCH_DEAD_RATE ?? 100);
 
 const run = (url: string, headers: Record<string, string>, duration: number, extra: Partial<autocannon.Options> = {}) =>
   autocannon({ url, connections: CONNECTIONS, duration, headers, timeout: 30, ...extra });
@@ -86,25 +85,32 @@ async function main(): Promise<void> {
     );
     const openingMs = opening.map((call) => call.ms).sort((a, b) => a - b);
     const saturated = await run(serviceUrl, serviceHeaders, DURATION);
-    const dead = await run(serviceUrl, serviceHeaders, DURATION, { connections: 10, overallRate: DEAD_RATE, ...REQUEST_LATENCIES });
+    const dead = await pacedLoad({ url: serviceUrl, headers: serviceHeaders, rate: DEAD_RATE, durationS: DURATION, sockets: CONNECTIONS });
+    const deadStatuses = Object.entries(dead.statuses).map(([status, n]) => `${status} x${n}`).join(', ');
 
     console.log(`direct  panel:   ${direct.requests.average} req/s, p50 ${direct.latency.p50} ms, p99 ${direct.latency.p99} ms, failures ${failures(direct)}`);
     console.log(`through service: ${service.requests.average} req/s, p50 ${service.latency.p50} ms, p99 ${service.latency.p99} ms, failures ${failures(service)}`);
     console.log(`panel hung, breaker closed (= no breaker), ${OPENING_CALLS} calls at once: min ${openingMs[0]!.toFixed(0)} ms, max ${openingMs.at(-1)!.toFixed(0)} ms, statuses ${[...new Set(opening.map((call) => call.status))].join(',')} (OUTBOUND_TIMEOUT ${OUTBOUND_TIMEOUT})`);
     console.log(`panel dead, breaker open, ${CONNECTIONS} connections flat out: ${saturated.requests.average} req/s, p50 ${saturated.latency.p50} ms, p99 ${saturated.latency.p99} ms, non-2xx ${saturated.non2xx} of ${saturated.requests.total}`);
-    console.log(`panel dead, breaker open, ${DEAD_RATE} req/s: p50 ${dead.latency.p50} ms, p90 ${dead.latency.p90} ms, p99 ${dead.latency.p99} ms, max ${dead.latency.max} ms, non-2xx ${dead.non2xx} of ${dead.requests.total}`);
+    console.log(
+      `panel dead, breaker open, ${DEAD_RATE} req/s evenly spaced: p50 ${dead.p50} ms, p90 ${dead.p90} ms, p99 ${dead.p99} ms, max ${dead.max} ms; ${deadStatuses}, errors ${dead.errors}; ` +
+        `driver send lag p99 ${dead.sendLagP99} ms (any 504 is a half-open probe: one call per halfOpenAfter waits OUTBOUND_TIMEOUT)`,
+    );
     console.log('');
     console.log(`| measure | value | target | note |`);
     console.log(`|---|---|---|---|`);
     console.log(`| added latency p50 | ${(service.latency.p50 - direct.latency.p50).toFixed(1)} ms | | ${CONNECTIONS} connections, ${DURATION} s each, same run |`);
     console.log(`| added latency p99 | ${(service.latency.p99 - direct.latency.p99).toFixed(1)} ms | | |`);
     console.log(`| req/s through the service / direct | ${(service.requests.average / direct.requests.average).toFixed(2)} | | |`);
-    console.log(`| 502 p99 with the breaker open, ${DEAD_RATE} req/s | ${dead.latency.p99} ms | < ${TARGET_OPEN_BREAKER_P99_MS} ms | ${dead.latency.p99 < TARGET_OPEN_BREAKER_P99_MS ? 'met' : 'NOT met'}; flat out over ${CONNECTIONS} connections: ${saturated.requests.average} req/s, p99 ${saturated.latency.p99} ms |`);
-    console.log(`| the same without a breaker (calls before it opens) | ${openingMs.at(-1)!.toFixed(0)} ms | | each waits OUTBOUND_TIMEOUT (${OUTBOUND_TIMEOUT}); ${(openingMs.at(-1)! / Math.max(dead.latency.p99, 1)).toFixed(0)}x the open-breaker p99 |`);
+    console.log(
+      `| 502 p99 with the breaker open, ${DEAD_RATE} req/s evenly spaced | ${dead.p99} ms | < ${TARGET_OPEN_BREAKER_P99_MS} ms | ${dead.p99 < TARGET_OPEN_BREAKER_P99_MS ? 'met' : 'NOT met'}; ` +
+        `flat out over ${CONNECTIONS} connections: ${saturated.requests.average} req/s, p99 ${saturated.latency.p99} ms |`,
+    );
+    console.log(`| the same without a breaker (calls before it opens) | ${openingMs.at(-1)!.toFixed(0)} ms | | each waits OUTBOUND_TIMEOUT (${OUTBOUND_TIMEOUT}); ${(openingMs.at(-1)! / Math.max(dead.p99, 1)).toFixed(0)}x the open-breaker p99 |`);
     // The panel closes idle keep-alive sockets after its own timeout, so more may be opened in
     // total than the pool holds; what the pool bounds is how many are open at once.
     console.log(`| sockets open to the panel at once (service run) | ${peakSockets} (${serviceSockets} opened in all) | <= ${POOL_SIZE} | ${peakSockets <= POOL_SIZE ? 'met' : 'NOT met'}; the direct run opened ${socketsBefore} |`);
-    if (failures(service) > 0 || failures(direct) > 0) process.exitCode = 1;
+    if (failures(service) > 0 || failures(direct) > 0 || dead.errors > 0) process.exitCode = 1;
   } finally {
     if (server) await stopServers([server]);
     await fake.stop().catch(() => undefined);

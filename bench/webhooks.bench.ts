@@ -23,10 +23,13 @@ import { CRYPTO_PAY_PATH, invoicePaid } from './webhook-updates';
  *
  * 1. Intake: signed Crypto Pay invoice_paid updates, each for a distinct invoice, POSTed by
  *    autocannon (BENCH_CONNECTIONS, 50) to the real API process (bench/auth-server.ts:
- *    src/server.ts, NODE_ENV=production), against the ceiling: the same 50 callers in this driver
+ *    src/server.ts, NODE_ENV=production); measured twice, with one API process and with the
+ *    fleet's default of FLEET_API_INSTANCES = 2 (ecosystem.config.js: two processes on their own
+ *    ports behind the load balancer; here the connections are split between them). Each against
+ *    the ceiling: the same 50 callers in this driver
  *    inserting the same row (body and signature) into a scratch copy of webhook_logs (same
  *    columns, constraints and indexes), one INSERT committed per call, over a knex pool of the
- *    server's DATABASE_POOL_MAX. The ceiling runs before and after the intake; their mean is used.
+ *    server's DATABASE_POOL_MAX. The ceiling runs before and after each intake; their mean is used.
  *    No worker runs meanwhile: the invoices are unknown to the service, and this phase measures
  *    intake only. At its end every 2xx must have its committed `queued` row and its job waiting
  *    in BullMQ; then the rows and the queue are cleared.
@@ -41,12 +44,14 @@ import { CRYPTO_PAY_PATH, invoicePaid } from './webhook-updates';
  * fake panel (which checks every request and reply against the contract's schemas). Quote the ratios.
  *
  * Knobs: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2; the intake warms at least BENCH_DURATION, as the ceiling does), BENCH_CONNECTIONS (50),
- * BENCH_PAYMENTS (300), BENCH_DATABASE, REDIS_URL, TEST_POSTGRES_URL.
+ * BENCH_API_PROCESSES (the fleet's count, 2), BENCH_PAYMENTS (300), BENCH_DATABASE, REDIS_URL, TEST_POSTGRES_URL.
  */
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 300);
+/** The deployed default (ecosystem.config.js, FLEET_API_INSTANCES). */
+const FLEET_API_PROCESSES = Number(process.env.BENCH_API_PROCESSES ?? 2);
 const TARGET_RATIO = 0.5;
 const SETTLE_TIMEOUT_MS = 300_000;
 
@@ -75,10 +80,21 @@ async function ceilingRun(db: Knex, token: string): Promise<number> {
   return inserted / ((performance.now() - started) / 1000);
 }
 
-function intakeRun(port: number, token: string, duration: number): Promise<autocannon.Result> {
+/** autocannon against each API process, CONNECTIONS split between them; the results are summed. */
+async function intakeRun(servers: Server[], token: string, duration: number): Promise<autocannon.Result> {
+  const results = await Promise.all(servers.map((server, index) => intakeRunOn(server.port, token, duration, Math.floor(CONNECTIONS / servers.length) + (index < CONNECTIONS % servers.length ? 1 : 0))));
+  if (results.length === 1) return results[0]!;
+  const sum = { ...results[0]! } as autocannon.Result;
+  for (const key of ['2xx', 'non2xx', 'errors', 'timeouts'] as const) sum[key] = results.reduce((total, result) => total + result[key], 0);
+  sum.duration = Math.max(...results.map((result) => result.duration));
+  sum.latency = { ...sum.latency, p50: Math.max(...results.map((result) => result.latency.p50)), p99: Math.max(...results.map((result) => result.latency.p99)) };
+  return sum;
+}
+
+function intakeRunOn(port: number, token: string, duration: number, connections: number): Promise<autocannon.Result> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
+    connections,
     duration,
     timeout: 30,
     requests: [
@@ -95,6 +111,7 @@ function intakeRun(port: number, token: string, duration: number): Promise<autoc
 const failures = (result: autocannon.Result) => result.errors + result.timeouts + result.non2xx;
 
 interface IntakeFigures {
+  processes: number;
   ceilings: number[];
   result: autocannon.Result;
   /** The API process's CPU (all its threads) per accepted webhook over the measured run. */
@@ -105,23 +122,25 @@ interface IntakeFigures {
   jobsWaiting: number;
 }
 
-async function intakePhase(db: Knex, server: Server, token: string, webhooksQueue: Queue): Promise<IntakeFigures> {
+async function intakePhase(db: Knex, servers: Server[], token: string, webhooksQueue: Queue): Promise<IntakeFigures> {
   await db.raw('CREATE TABLE bench_insert_ceiling (LIKE webhook_logs INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
   // Both warmed alike before being measured: the ceiling's callers by one unmeasured run, the
   // API process (whose JIT warms up over seconds of load) by an unmeasured intake run as long.
-  const warm = await intakeRun(server.port, token, Math.max(WARMUP, DURATION));
+  const warm = await intakeRun(servers, token, Math.max(WARMUP, DURATION));
   await ceilingRun(db, token);
   const before = await ceilingRun(db, token);
-  const cpuBefore = threadTimes(server.child.pid!);
-  const result = await intakeRun(server.port, token, DURATION);
-  const cpuAfter = threadTimes(server.child.pid!);
+  const cpu = () => servers.map((server) => threadTimes(server.child.pid!)).reduce((sum, times) => sum + times.niced + times.other, 0);
+  const cpuBefore = cpu();
+  const result = await intakeRun(servers, token, DURATION);
+  const cpuAfter = cpu();
   const after = await ceilingRun(db, token);
 
   const valid = db('webhook_logs').where({ source: 'cryptobot', is_valid: true });
   const figures: IntakeFigures = {
+    processes: servers.length,
     ceilings: [before, after],
     result,
-    serverCpuMsPerRequest: (1000 * (cpuAfter.niced + cpuAfter.other - cpuBefore.niced - cpuBefore.other)) / result['2xx'],
+    serverCpuMsPerRequest: (1000 * (cpuAfter - cpuBefore)) / result['2xx'],
     accepted: warm['2xx'] + result['2xx'],
     recorded: await count(valid.clone()),
     queuedRows: await count(valid.clone().where({ status: 'queued' })),
@@ -192,23 +211,33 @@ async function paymentsPhase(db: Knex, panel: FakeRemnawave, port: number, env: 
 
 const mark = (ok: boolean) => (ok ? 'met' : '**NOT met**');
 
-function report(intake: IntakeFigures, runs: PaymentsFigures[], poolMax: string): boolean {
+/** Prints the intake rows of one measurement; returns whether nothing was lost or refused. */
+function reportIntake(intake: IntakeFigures, poolMax: string, judged: boolean): boolean {
   const ceiling = intake.ceilings.reduce((sum, value) => sum + value, 0) / intake.ceilings.length;
   const accepted = intake.result['2xx'] / intake.result.duration;
   const ratio = accepted / ceiling;
   // Requests still in flight when autocannon stops are recorded without being counted as 2xx: more rows than 2xx is expected.
   const intakeLost = Math.max(0, intake.accepted - Math.min(intake.queuedRows, intake.jobsWaiting));
   const intakeFailures = failures(intake.result);
-  console.log(`\n| measure | value | target | | note |`);
-  console.log('|---|---|---|---|---|');
-  console.log(`| INSERT+COMMIT ceiling | ${ceiling.toFixed(0)} rows/s | | | ${CONNECTIONS} callers, pool ${poolMax}; before / after ${intake.ceilings.map((c) => c.toFixed(0)).join(' / ')} |`);
-  console.log(`| signed webhooks accepted | ${accepted.toFixed(0)} req/s | | | ${intake.result['2xx']} in ${intake.result.duration}s, ${CONNECTIONS} connections; p50 ${intake.result.latency.p50} ms, p99 ${intake.result.latency.p99} ms; server CPU ${intake.serverCpuMsPerRequest.toFixed(2)} ms per webhook |`);
-  console.log(`| accepted ÷ ceiling | **${ratio.toFixed(2)}** | >= ${TARGET_RATIO} | ${mark(ratio >= TARGET_RATIO)} | |`);
+  const processes = `${intake.processes} API process${intake.processes > 1 ? 'es' : ''}`;
+  console.log(`| INSERT+COMMIT ceiling (${processes} run) | ${ceiling.toFixed(0)} rows/s | | | ${CONNECTIONS} callers, pool ${poolMax}; before / after ${intake.ceilings.map((c) => c.toFixed(0)).join(' / ')} |`);
   console.log(
-    `| intake: errors, non-2xx, timeouts; accepted without a queued row and job | **${intakeFailures}; ${intakeLost}** | 0; 0 | ${mark(intakeFailures === 0 && intakeLost === 0)} | ` +
+    `| signed webhooks accepted, ${processes} | ${accepted.toFixed(0)} req/s | | | ${intake.result['2xx']} in ${intake.result.duration}s, ${CONNECTIONS} connections; ` +
+      `p50 ${intake.result.latency.p50} ms, p99 ${intake.result.latency.p99} ms${intake.processes > 1 ? ' (the higher of the processes)' : ''}; server CPU ${intake.serverCpuMsPerRequest.toFixed(2)} ms per webhook |`,
+  );
+  console.log(`| accepted ÷ ceiling, ${processes} | **${ratio.toFixed(2)}** | ${judged ? `>= ${TARGET_RATIO}` : ''} | ${judged ? mark(ratio >= TARGET_RATIO) : ''} | ${judged ? 'the deployed default' : 'for comparison'} |`);
+  console.log(
+    `| intake, ${processes}: errors, non-2xx, timeouts; accepted without a queued row and job | **${intakeFailures}; ${intakeLost}** | 0; 0 | ${mark(intakeFailures === 0 && intakeLost === 0)} | ` +
       `${intake.accepted} accepted (warm-up included), ${intake.recorded} rows, ${intake.queuedRows} queued, ${intake.jobsWaiting} jobs waiting |`,
   );
-  let ok = intakeFailures === 0 && intakeLost === 0;
+  return intakeFailures === 0 && intakeLost === 0;
+}
+
+function report(intakes: IntakeFigures[], runs: PaymentsFigures[], poolMax: string): boolean {
+  console.log(`\n| measure | value | target | | note |`);
+  console.log('|---|---|---|---|---|');
+  let ok = true;
+  for (const intake of intakes) ok = reportIntake(intake, poolMax, intake.processes === FLEET_API_PROCESSES) && ok;
   for (const run of runs) {
     const { counts } = run;
     const bad = lost(counts) + duplicated(counts) + run.deliveryFailures;
@@ -234,16 +263,19 @@ async function main(): Promise<void> {
   const db = knex(knexConfig({ url: testDatabaseUrl(DATABASE), poolMax: Number(env.DATABASE_POOL_MAX) }));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const webhooksQueue = new Queue('webhooks', { connection: redis, prefix: queuePrefix({ redis: { keyPrefix: REDIS_PREFIX } } as Config) });
-  let server: Server | undefined;
+  const servers: Server[] = [];
   await prepareDatabase();
   try {
-    server = await forkServer(path.join(__dirname, 'auth-server.ts'), [], env, 'server');
-    const intake = await intakePhase(db, server, env.CRYPTOBOT_TOKEN!, webhooksQueue);
+    const intakes: IntakeFigures[] = [];
+    for (const processes of [...new Set([1, FLEET_API_PROCESSES])]) {
+      while (servers.length < processes) servers.push(await forkServer(path.join(__dirname, 'auth-server.ts'), [], env, 'server'));
+      intakes.push(await intakePhase(db, servers, env.CRYPTOBOT_TOKEN!, webhooksQueue));
+    }
     const runs = [];
-    for (const workers of [1, 2]) runs.push(await paymentsPhase(db, panel, server.port, env, workers));
-    if (!report(intake, runs, env.DATABASE_POOL_MAX!)) process.exitCode = 1;
+    for (const workers of [1, 2]) runs.push(await paymentsPhase(db, panel, servers[0]!.port, env, workers));
+    if (!report(intakes, runs, env.DATABASE_POOL_MAX!)) process.exitCode = 1;
   } finally {
-    if (server) await stopServers([server]);
+    await stopServers(servers);
     await webhooksQueue.close();
     redis.disconnect();
     await db.destroy();
