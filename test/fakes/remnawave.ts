@@ -168,7 +168,9 @@ export class FakeRemnawave {
       onlineAt: null,
       ...overrides,
     };
-    this.users.set(id, user);
+    // An id given in `overrides` (a test matching an event's user) is kept, and never handed out again.
+    this.nextId = Math.max(this.nextId, user.id + 1);
+    this.users.set(user.id, user);
     return user;
   }
 

@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import type { Knex } from 'knex';
 import type { Logger } from '../../infrastructure/logger';
+import type { RemnawaveClient } from '../../integrations/remnawave/remnawave.client';
+import { NotFoundError } from '../../shared/errors';
 import type { OutgoingWebhookEvents } from '../outgoing-webhooks/outgoing-webhook-events';
 import type { LiveEvents } from '../live/live-events';
 import type { NodeAlertWindow, NodeState } from '../notifications/node-alert-window';
@@ -50,6 +52,7 @@ export class RemnawaveEventHandler {
   private readonly logger: Logger;
   private readonly db: Knex;
   private readonly outgoingWebhookEvents: OutgoingWebhookEvents;
+  private readonly remnawaveClient: RemnawaveClient;
 
   constructor(deps: {
     notificationOutbox: NotificationOutbox;
@@ -59,7 +62,9 @@ export class RemnawaveEventHandler {
     logger: Logger;
     db: Knex;
     outgoingWebhookEvents: OutgoingWebhookEvents;
+    remnawaveClient: RemnawaveClient;
   }) {
+    this.remnawaveClient = deps.remnawaveClient;
     this.db = deps.db;
     this.outgoingWebhookEvents = deps.outgoingWebhookEvents;
     this.notificationOutbox = deps.notificationOutbox;
@@ -131,16 +136,27 @@ export class RemnawaveEventHandler {
 
   /**
    * Remnawave's own reminder (72h, 24h...) goes through the same thresholds, rule and key as the
-   * panel scan: one reminder per user, expiry date and threshold, whoever comes first. The user is
-   * active, or Remnawave would not announce the expiry.
+   * panel scan: one reminder per user, expiry date and threshold, whoever comes first.
+   *
+   * The event only says that a reminder may be due: what it is due for is the user as the panel
+   * has them now. An event processed late (a backlog, retries) may predate a renewal, and its
+   * expiry would remind the user of a date that no longer holds; the panel's current user gives
+   * the current date, status and Telegram id (a renewed user is then simply not due). A panel that
+   * cannot answer fails the job, which is retried like any other.
    */
   private async remind(log: WebhookLog): Promise<WebhookOutcome> {
     const { error, value } = userEvent.validate(log.payload);
     const data = (value as UserEvent | undefined)?.data;
     if (error || data?.id === undefined || !data.expireAt) return UNEXPECTED_SHAPE;
-    if (data.telegramId === null || data.telegramId === undefined) return { ignored: true, reason: 'The user has no Telegram id' };
-    const user = { id: data.id, username: data.username, status: 'ACTIVE' as const, expireAt: data.expireAt, telegramId: Number(data.telegramId), description: data.description ?? null };
-    await this.expiryReminderService.remind(user);
+    let current: Awaited<ReturnType<RemnawaveClient['getUser']>>;
+    try {
+      current = await this.remnawaveClient.getUser(data.id);
+    } catch (failure) {
+      if (failure instanceof NotFoundError) return { ignored: true, reason: 'The user no longer exists in the panel' };
+      throw failure;
+    }
+    if (current.telegramId === null) return { ignored: true, reason: 'The user has no Telegram id' };
+    await this.expiryReminderService.remind(current);
     // Queued now or before (a threshold's reminder exists already), or none due: the event is handled either way.
     return DONE;
   }

@@ -5,6 +5,7 @@ import { freePort, type ApiProcess } from '../api-process';
 import { signedInAdmin } from '../admins/helpers';
 import { eventually, nodeEvent, postRemnawave, userExpiredEvent, webhookRows } from '../../support/webhooks';
 import { FAST_WORKER_ENV, logLines, startWebhookWorker, stopWorker, waitForLog } from './worker-process';
+import { FakeRemnawave } from '../../fakes/remnawave';
 import type { WebhookLog } from '../../../src/modules/webhooks/webhook-logs.repository';
 
 interface NotificationRow {
@@ -77,12 +78,18 @@ describe('webhook worker (a real child process)', function () {
   });
 
   it('when a user has no Telegram id, then the row is ignored with the reason; node events go into the admins\' alert window', async () => {
-    worker = startWebhookWorker();
+    // The reminder is for the user as the panel has them when the event is processed.
+    const panel = await new FakeRemnawave().start();
+    after(() => panel.stop());
+    worker = startWebhookWorker(panel.env());
     await postRemnawave(t.http, userExpiredEvent({ telegramId: null }));
     await postRemnawave(t.http, nodeEvent('node.connection_lost', 'de-1'));
     await postRemnawave(t.http, nodeEvent('node.connection_restored', 'de-1'));
     const expiring = new Date(Math.ceil((Date.now() + 50 * 3_600_000) / 60_000) * 60_000);
-    await postRemnawave(t.http, userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' }, expireAt: expiring.toISOString() }));
+    const expirationEvent = userExpiredEvent({ event: 'user.expiration', meta: { expiration: '72h' }, expireAt: expiring.toISOString() });
+    const { data } = JSON.parse(expirationEvent) as { data: { id: number; username: string; telegramId: number } };
+    panel.seedUser({ id: data.id, username: data.username, telegramId: data.telegramId, expireAt: expiring.toISOString() });
+    await postRemnawave(t.http, expirationEvent);
     await postRemnawave(t.http, JSON.stringify({ event: 'node.connection_lost', timestamp: '2026-11-28T12:00:00Z', data: { uuid: 'abc-1' } }));
     const rows = await webhookRows(t.container);
     const final = await Promise.all(rows.map((row) => eventually(() => rowOf(row.id), (current) => ['processed', 'ignored'].includes(current.status))));

@@ -71,12 +71,14 @@ describe('expiry reminders at REMINDER_THRESHOLDS (in-process, fake panel, a fix
     const event = (data: Record<string, unknown>): WebhookLog =>
       ({ id: randomUUID(), event_type: 'user.expiration', dedupe_key: randomUUID(), payload: { event: 'user.expiration', data, meta: { expiration: '72h' } } }) as unknown as WebhookLog;
     const handler = scopeAt(Date.now()).remnawaveEventHandler;
-    expect(await handler.handle(event({ id: 77, username: 'eve', telegramId: '9401', expireAt, description: 'trial' }))).to.deep.equal({ ignored: false });
-    expect(await handler.handle(event({ id: 77, username: 'eve', telegramId: 9401, expireAt }))).to.deep.equal({ ignored: false });
-    expect(await handler.handle(event({ id: 78, username: 'no-date', telegramId: 9402 }))).to.deep.equal({ ignored: true, reason: 'Unexpected event shape' });
-    expect(await handler.handle(event({ id: 79, username: 'no-chat', telegramId: null, expireAt }))).to.deep.equal({ ignored: true, reason: 'The user has no Telegram id' });
+    const eve = panel.seedUser({ expireAt, telegramId: 9401, username: 'eve', description: 'trial' });
+    const noChat = panel.seedUser({ expireAt, telegramId: null, username: 'no-chat' });
+    expect(await handler.handle(event({ id: eve.id, username: 'eve', telegramId: '9401', expireAt, description: 'trial' }))).to.deep.equal({ ignored: false });
+    expect(await handler.handle(event({ id: eve.id, username: 'eve', telegramId: 9401, expireAt }))).to.deep.equal({ ignored: false });
+    expect(await handler.handle(event({ id: eve.id, username: 'no-date', telegramId: 9402 }))).to.deep.equal({ ignored: true, reason: 'Unexpected event shape' });
+    expect(await handler.handle(event({ id: noChat.id, username: 'no-chat', telegramId: null, expireAt }))).to.deep.equal({ ignored: true, reason: 'The user has no Telegram id' });
     const rows = await db()('notification_queue');
-    expect(rows.map((row: { dedupe_key: string }) => row.dedupe_key)).to.deep.equal([expiryReminderKey(77, expireAt, '72h')]);
+    expect(rows.map((row: { dedupe_key: string }) => row.dedupe_key)).to.deep.equal([expiryReminderKey(eve.id, expireAt, '72h')]);
     expect(rows[0].message).to.contain('trial of <b>eve</b>');
   });
 

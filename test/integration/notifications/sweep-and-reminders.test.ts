@@ -131,6 +131,16 @@ describe('notification sweep and expiry reminders (in-process)', () => {
     expect(rows[0].message).to.contain('bob');
   });
 
+  it('when a user.expiration event is processed after the user renewed, then nothing reminds of the old date, and a user gone from the panel is ignored', async () => {
+    const oldExpiry = new Date(Date.now() + DAY_MS).toISOString();
+    const renewed = panel.seedUser({ expireAt: new Date(Date.now() + 30 * DAY_MS).toISOString(), telegramId: 9200, username: 'carol' });
+    const eventOf = (id: number, dedupe: string) =>
+      ({ id: randomUUID(), event_type: 'user.expiration', dedupe_key: dedupe, payload: { event: 'user.expiration', data: { id, username: 'carol', telegramId: 9200, expireAt: oldExpiry }, meta: { expiration: '24h' } } }) as unknown as WebhookLog;
+    expect(await jobScope(t.container).remnawaveEventHandler.handle(eventOf(renewed.id, 'late-24h'))).to.deep.equal({ ignored: false });
+    expect(await jobScope(t.container).remnawaveEventHandler.handle(eventOf(renewed.id + 1000, 'gone-24h'))).to.deep.equal({ ignored: true, reason: 'The user no longer exists in the panel' });
+    expect(await db()('notification_queue')).to.deep.equal([]);
+  });
+
   it('when the same expiry is given in two spellings, then the dedupe key is one', () => {
     expect(expiryReminderKey(5, '2026-12-01T00:00:00Z', '24h')).to.equal(expiryReminderKey('5', '2026-12-01T00:00:00.000Z', '24h'));
   });
