@@ -74,6 +74,7 @@ import { CryptoPayClient, DEFAULT_CRYPTOPAY_RESILIENCE, type CryptoPayResilience
 import { PaymentRepository } from './modules/payments/payments.repository';
 import { PaymentService } from './modules/payments/payments.service';
 import { IdempotencyRepository } from './modules/payments/idempotency.repository';
+import { IdempotencyKeyPruning } from './modules/payments/idempotency-key-pruning';
 import { LiveEvents } from './modules/live/live-events';
 import { WsTicketStore } from './modules/live/ws-tickets';
 import { LivePrincipalCheck } from './modules/live/live-principals';
@@ -182,6 +183,7 @@ export interface Cradle {
   paymentRepository: PaymentRepository;
   paymentService: PaymentService;
   idempotencyRepository: IdempotencyRepository;
+  idempotencyKeyPruning: IdempotencyKeyPruning;
   /** Live monitoring: events published through Redis by any process, tickets of the API's socket. */
   liveEvents: LiveEvents;
   wsTicketStore: WsTicketStore;
@@ -308,6 +310,7 @@ export function buildContainer(config: Config): AppContainer {
     paymentRepository: asClass(PaymentRepository).scoped(),
     paymentService: asClass(PaymentService).scoped(),
     idempotencyRepository: asClass(IdempotencyRepository).scoped(),
+    idempotencyKeyPruning: asClass(IdempotencyKeyPruning).scoped(),
     // Live monitoring: the publisher every process shares, the socket's tickets and re-checks, the node poll.
     liveEvents: asClass(LiveEvents).singleton(),
     wsTicketStore: asClass(WsTicketStore).singleton(),

@@ -40,6 +40,8 @@ export interface Config {
   readonly remnawave: { readonly url: string; readonly token: string; readonly webhookSecret: string };
   readonly cryptobot: { readonly url: string; readonly token: string; readonly invoiceTtlSeconds: number };
   readonly reconciliation: { readonly afterMs: number; readonly intervalMs: number };
+  /** Invoice requests' Idempotency-Keys are kept at least this long, and pruned within the hour after. */
+  readonly idempotencyKeyTtlMs: number;
   readonly telegram: { readonly botToken: string; readonly apiUrl: string };
   readonly notifications: {
     /** Messages a second over every worker process together (BullMQ's limiter, kept in Redis). */
@@ -188,6 +190,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
     },
     cryptobot: { url: str('CRYPTOBOT_URL'), token: str('CRYPTOBOT_TOKEN'), invoiceTtlSeconds: seconds(env.CRYPTOBOT_INVOICE_TTL) },
     reconciliation: { afterMs: seconds(env.PAYMENT_RECONCILE_AFTER) * 1000, intervalMs: seconds(env.PAYMENT_RECONCILE_INTERVAL) * 1000 },
+    idempotencyKeyTtlMs: seconds(env.IDEMPOTENCY_KEY_TTL) * 1000,
     telegram: { botToken: str('TELEGRAM_BOT_TOKEN'), apiUrl: str('TELEGRAM_API_URL') },
     notifications: {
       ratePerSecond: Number(env.TELEGRAM_RATE_PER_SECOND),

@@ -91,6 +91,8 @@ export const envSchema = Joi.object({
   // Payments still pending this long are checked with Crypto Pay, every interval (webhooks get lost).
   PAYMENT_RECONCILE_AFTER: duration.default('5m'),
   PAYMENT_RECONCILE_INTERVAL: duration.default('1m'),
+  // How long an invoice request's Idempotency-Key is kept (a retry within it gets the first answer).
+  IDEMPOTENCY_KEY_TTL: duration.default('24h'),
   TELEGRAM_BOT_TOKEN: Joi.string().required(),
   TELEGRAM_API_URL: url(['http', 'https']).default('https://api.telegram.org'),
   // Telegram allows about 30 messages a second per bot, about one a second per chat.

@@ -50,6 +50,13 @@ export class IdempotencyRepository {
     await this.db(TABLE).where({ id }).whereNull('response_status').delete();
   }
 
+  /** Deletes up to `limit` keys made before `before`, answered or not; returns how many. */
+  async pruneOlderThan(before: Date, limit: number): Promise<number> {
+    return this.db(TABLE)
+      .whereIn('id', this.db(TABLE).select('id').where('created_at', '<', before).orderBy('created_at').limit(limit))
+      .delete();
+  }
+
   /** Drops a claim still unanswered since before `claimedBefore`: its request died with its process. */
   async releaseAbandoned(id: string, claimedBefore: Date): Promise<boolean> {
     return (await this.db(TABLE).where({ id }).whereNull('response_status').where('created_at', '<', claimedBefore).delete()) > 0;

@@ -114,4 +114,26 @@ describe('invoice idempotency keys', function () {
     expect(s.cryptoPay.count('createInvoice')).to.equal(2);
     expect(await keyRows()).to.have.length(0);
   });
+
+  it('when keys are older than IDEMPOTENCY_KEY_TTL, then the hourly pruning deletes them, keeps the recent ones, and a retry with a pruned key is a new request', async () => {
+    const user = s.fake.seedUser();
+    const body = { user_id: user.id, plan_id: planId, asset: 'USDT' };
+    expect((await invoice('old-key', body)).status).to.equal(201);
+    expect((await invoice('new-key', body)).status).to.equal(201);
+    const ttlMs = s.t.container.cradle.config.idempotencyKeyTtlMs;
+    await keyRows().where({ idempotency_key: 'old-key' }).update({ created_at: new Date(Date.now() - ttlMs - 60_000) });
+    // An unanswered claim that old is garbage too.
+    await keyRows().insert({ caller: `admin:${s.as.operator.id}`, idempotency_key: 'dead-claim', request_fingerprint: 'x', created_at: new Date(Date.now() - ttlMs - 60_000) });
+
+    const scope = s.t.container.createScope();
+    try {
+      expect(await scope.cradle.idempotencyKeyPruning.run()).to.equal(2);
+    } finally {
+      await scope.dispose();
+    }
+    expect((await keyRows()).map((row: { idempotency_key: string }) => row.idempotency_key)).to.deep.equal(['new-key']);
+    expect((await invoice('old-key', body)).status).to.equal(201);
+    expect((await invoice('new-key', body)).status).to.equal(201);
+    expect(s.cryptoPay.count('createInvoice')).to.equal(3);
+  });
 });
