@@ -40,16 +40,23 @@ export async function startWorker(name: string, config: Config, definitionsFor: 
   const container = buildContainer(config);
   const { logger } = container.cradle;
   const runtime = new WorkerRuntime(container, definitionsFor(config));
-  runtime.start();
 
   let server: http.Server | undefined;
   if (config.workers.healthPort > 0) {
     server = healthServer(runtime, container);
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.workers.healthPort, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.workers.healthPort, () => resolve());
+      });
+    } catch (error) {
+      await container.dispose().catch(() => undefined);
+      throw error;
+    }
   }
+  // Jobs are taken only once a supervisor can see the process: a worker whose health port is taken
+  // (a second one on the host with the same WORKER_HEALTH_PORT) exits before taking any.
+  runtime.start();
   const healthPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info('worker started', { worker: name, pid: process.pid, health_port: healthPort ?? null });
 

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createTestApp, type TestApp } from '../../support/test-app';
@@ -119,6 +120,24 @@ describe('webhook worker (a real child process)', function () {
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).to.equal(404);
     expect(await stopWorker(worker)).to.equal(0);
     worker = undefined;
+  });
+
+  it('when its WORKER_HEALTH_PORT is taken (a second worker on the host), then it exits 1 saying so and takes no job', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(0, resolve));
+    try {
+      expect((await postRemnawave(t.http, userExpiredEvent({ telegramId: null }))).status).to.equal(200);
+      const [row] = await webhookRows(t.container);
+      const port = (holder.address() as net.AddressInfo).port;
+      const refused = startWebhookWorker({ WORKER_HEALTH_PORT: String(port) });
+      expect(await refused.exited).to.equal(1);
+      expect(refused.stderr()).to.contain('webhooks worker failed to start: listen EADDRINUSE');
+      expect(logLines(refused).some((line) => line.message === 'worker started')).to.equal(false);
+      expect((await rowOf(row!.id)).status).to.equal('queued');
+      expect(await t.container.cradle.jobQueues.queue('webhooks').getJobCounts('waiting', 'active')).to.deep.equal({ waiting: 1, active: 0 });
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   describe('a job held mid-way (its row locked by the test)', () => {
