@@ -5,6 +5,8 @@ import type { RequestContextStore } from '../shared/request-context';
 /** Keys whose values never reach a log line, wherever they sit in the logged object. */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|signature|api[-_]?key|(private|encryption)[-_]?key|totp|backup[-_]?codes?|^code$/i;
 const REDACTED = '[redacted]';
+/** triple-beam's key of an entry's own level (`info.level` may be colourised by then). */
+const LEVEL = Symbol.for('level');
 const MAX_DEPTH = 6;
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -65,9 +67,21 @@ export function createLogger(
             return `${String(timestamp)} ${level} ${String(message)}${extra}`;
           }),
         );
-  return winston.createLogger({
+  // winston runs the whole format chain (timestamp, context, redaction, JSON) on every entry and
+  // only then lets each transport drop what is below its level: a debug line per refused request
+  // (an open breaker's 502, a 4xx) cost its formatting and its garbage at any LOG_LEVEL. An entry
+  // that no transport would write (winston's own rule: the transport's level, else the logger's)
+  // stops before the chain.
+  const severity = winston.config.npm.levels;
+  const wantedByATransport = winston.format((info) => {
+    const level = severity[(info as unknown as Record<symbol, string>)[LEVEL] ?? info.level] ?? 0;
+    return logger.transports.some((transport) => (severity[transport.level ?? logger.level] ?? 0) >= level) ? info : false;
+  });
+  // Read by the format above only when an entry is logged, after this assignment.
+  const logger: winston.Logger = winston.createLogger({
     level: config.log.level,
-    format: winston.format.combine(winston.format.timestamp(), withRequestContext(), redactSecrets(), output),
+    format: winston.format.combine(wantedByATransport(), winston.format.timestamp(), withRequestContext(), redactSecrets(), output),
     transports,
   });
+  return logger;
 }

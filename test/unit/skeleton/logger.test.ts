@@ -30,6 +30,24 @@ describe('logger', () => {
       expect(logs.entries.map((entry) => entry.message)).to.deep.equal(['e1', 'w1']);
     });
 
+    it('when an entry is below every transport\'s level, then it is dropped before any format reads it', () => {
+      const { logger, logs } = loggerWith({ LOG_LEVEL: 'info' });
+      let reads = 0;
+      // Nested: winston copies the top level of `meta` itself; only the formats look deeper.
+      const meta = { nested: { get detail() { reads += 1; return 'x'; } } };
+      logger.debug('below', meta);
+      expect(reads).to.equal(0);
+      logger.info('kept', meta);
+      expect(reads).to.be.greaterThan(0);
+      expect(logs.entries.map((entry) => entry.message)).to.deep.equal(['kept']);
+      // A transport with a level of its own still gets what that level lets through.
+      const verbose = new CapturedLogs({ level: 'debug' });
+      logger.add(verbose);
+      logger.debug('for the verbose transport');
+      expect(verbose.entries.map((entry) => entry.message)).to.deep.equal(['for the verbose transport']);
+      expect(logs.entries.map((entry) => entry.message)).to.deep.equal(['kept']);
+    });
+
     it('when LOG_LEVEL is debug, then debug is kept and silly is dropped', () => {
       const { logger, logs } = loggerWith({ LOG_LEVEL: 'debug' });
       logger.http('h1');
