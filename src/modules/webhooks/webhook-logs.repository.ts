@@ -124,11 +124,6 @@ export class WebhookLogRepository {
     return updated > 0;
   }
 
-  /** `transition` for many rows in one statement. */
-  async transitionMany(ids: readonly string[], from: readonly WebhookStatus[], to: WebhookStatus): Promise<void> {
-    await this.db(TABLE).whereIn('id', ids).whereIn('status', from).update({ status: to });
-  }
-
   /** The worker takes the row: counted as one more attempt. */
   async startAttempt(id: string): Promise<WebhookLog | undefined> {
     const [row] = await this.db<WebhookLog>(TABLE)
