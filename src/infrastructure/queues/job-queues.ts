@@ -14,6 +14,9 @@ const RETENTION: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** States in which a job under an id no longer stands for work to do. */
+const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
+
 /**
  * The producer side of every queue, one per process. It shares the request-path Redis connection,
  * which fails fast (no offline queue): adding a job while Redis is away throws at once, and the
@@ -60,6 +63,19 @@ export class JobQueues {
   async addBulk(name: QueueName, jobs: ReadonlyArray<{ name: string; data: Record<string, unknown>; options: JobsOptions & { jobId: string } }>): Promise<void> {
     const queue = this.queue(name);
     await this.bounded(queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.data, opts: { ...RETENTION, ...job.options } }))));
+  }
+
+  /**
+   * Frees a deterministic job id for a new add, for the sweeps and retries that re-queue a record:
+   * true when no job under it is still to run (a finished one kept for history is removed first,
+   * else adding its id again would be a no-op), false while one waits, is delayed or runs.
+   */
+  async freeJobId(name: QueueName, jobId: string): Promise<boolean> {
+    const queue = this.queue(name);
+    const state = await queue.getJobState(jobId);
+    if (!FINISHED_STATES.has(state)) return false;
+    if (state !== 'unknown') await queue.remove(jobId);
+    return true;
   }
 
   private async bounded(adding: Promise<unknown>): Promise<void> {

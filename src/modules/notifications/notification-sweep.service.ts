@@ -46,14 +46,7 @@ export class NotificationSweepService {
   }
 
   private async requeueIfLost(row: PendingNotification): Promise<boolean> {
-    const queue = this.jobQueues.queue('notifications');
-    const job = await queue.getJob(notificationJobId(row.id));
-    if (job) {
-      const state = await job.getState();
-      if (state !== 'completed' && state !== 'failed') return false;
-      // Its id would make the add a no-op while it exists.
-      await job.remove();
-    }
+    if (!(await this.jobQueues.freeJobId('notifications', notificationJobId(row.id)))) return false;
     await this.dispatcher.dispatch(row.id, row.send_at, this.clock.now());
     return true;
   }

@@ -15,9 +15,6 @@ export const webhookJobId = (log: QueueableWebhook): string => jobId(log.source,
 
 const MAX_JOBS_PER_ADD = 100;
 
-/** States in which a job under the id no longer stands for work to do. */
-const FINISHED_STATES = new Set(['completed', 'failed', 'unknown']);
-
 /** Adds (and re-adds) webhook jobs with the configured retries; shared by intake, retry and sweep. */
 export class WebhookJobs {
   private readonly config: Config;
@@ -55,20 +52,14 @@ export class WebhookJobs {
     return this.adds.submit(log);
   }
 
-  /** Whether a job under the row's id is still to run or running. */
-  async pending(log: QueueableWebhook): Promise<boolean> {
-    const state = await this.jobQueues.queue('webhooks').getJobState(webhookJobId(log));
-    return !FINISHED_STATES.has(state);
-  }
-
   /**
-   * Queues the row again even if a finished job under its id is still kept (a failed one is kept
-   * for a week): that job is removed first, else adding the id again would be a no-op.
+   * Queues the row again unless its job is still to run or running (then it stays as it is); a
+   * finished job kept under its id (a failed one is kept for a week) is removed first, else adding
+   * the id again would be a no-op. True when a job was added.
    */
-  async requeue(log: QueueableWebhook): Promise<void> {
-    const queue = this.jobQueues.queue('webhooks');
-    const id = webhookJobId(log);
-    if (FINISHED_STATES.has(await queue.getJobState(id))) await queue.remove(id);
+  async requeueUnlessPending(log: QueueableWebhook): Promise<boolean> {
+    if (!(await this.jobQueues.freeJobId('webhooks', webhookJobId(log)))) return false;
     await this.enqueue(log);
+    return true;
   }
 }

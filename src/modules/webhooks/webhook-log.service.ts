@@ -31,7 +31,7 @@ export class WebhookLogService {
     if (!log) throw new NotFoundError('Webhook log entry');
     if (!log.is_valid) throw new StateConflictError('webhook_invalid');
     if ((log.status !== 'failed' && log.status !== 'received') || log.dedupe_key === null) throw new StateConflictError('webhook_not_retryable');
-    await this.webhookJobs.requeue(log);
+    await this.webhookJobs.requeueUnlessPending(log);
     await this.webhookLogRepository.transition(log.id, ['failed', 'received'], 'queued', { error_message: null });
     await this.auditService.record({
       action: 'webhook.retried',

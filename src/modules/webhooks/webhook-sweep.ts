@@ -29,8 +29,8 @@ export class WebhookSweep {
     const rows = await this.webhookLogRepository.unfinished(this.config.webhooks.sweepMinAgeMs, BATCH);
     let requeued = 0;
     for (const row of rows) {
-      if (row.status !== 'received' && (await this.webhookJobs.pending(row))) continue;
-      await this.webhookJobs.requeue(row);
+      // A `received` row's job may exist all the same (an add that failed late): it becomes `queued`.
+      if (!(await this.webhookJobs.requeueUnlessPending(row)) && row.status !== 'received') continue;
       await this.webhookLogRepository.transition(row.id, ['received'], 'queued');
       requeued += 1;
     }
