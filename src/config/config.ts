@@ -199,7 +199,7 @@ export function buildConfig(env: ValidatedEnv, cpuCount: number): Config {
       sweepIntervalMs: seconds(env.NOTIFICATION_SWEEP_INTERVAL) * 1000,
       expiryScanIntervalMs: seconds(env.EXPIRY_SCAN_INTERVAL) * 1000,
       nodeAlertWindowMs: seconds(env.NODE_ALERT_WINDOW) * 1000,
-      reminderThresholds: [...new Set(String(env.REMINDER_THRESHOLDS).split(',').map((entry) => entry.trim()).filter(Boolean))]
+      reminderThresholds: [...new Set(listOf(env.REMINDER_THRESHOLDS))]
         .map((label) => ({ label, ms: seconds(label) * 1000 }))
         .sort((a, b) => a.ms - b.ms),
     },

@@ -70,13 +70,8 @@ export function createLogger(
   // winston runs the whole format chain (timestamp, context, redaction, JSON) on every entry and
   // only then lets each transport drop what is below its level: a debug line per refused request
   // (an open breaker's 502, a 4xx) cost its formatting and its garbage at any LOG_LEVEL. An entry
-  // that no transport would write (winston's own rule: the transport's level, else the logger's)
-  // stops before the chain.
-  const severity = winston.config.npm.levels;
-  const wantedByATransport = winston.format((info) => {
-    const level = severity[(info as unknown as Record<symbol, string>)[LEVEL] ?? info.level] ?? 0;
-    return logger.transports.some((transport) => (severity[transport.level ?? logger.level] ?? 0) >= level) ? info : false;
-  });
+  // that no transport would write (winston's own isLevelEnabled) stops before the chain.
+  const wantedByATransport = winston.format((info) => (logger.isLevelEnabled((info as unknown as Record<symbol, string>)[LEVEL] ?? info.level) ? info : false));
   // Read by the format above only when an entry is logged, after this assignment.
   const logger: winston.Logger = winston.createLogger({
     level: config.log.level,
