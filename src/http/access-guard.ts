@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { PermissionDeniedError, ReauthRequiredError } from '../shared/errors';
 import { hasPermission, type Role } from '../shared/permissions';
-import type { Access } from './route-definition';
+import { requiredPermission, type Access } from './route-definition';
 
 /** The admin a request acts as, once its credentials (access token or cookie) were checked. */
 export interface AdminPrincipal {
@@ -70,9 +70,9 @@ export function accessGuard(access: Access, reauth = false): RequestHandler | nu
   }
   return async (req, _res, next) => {
     const principal = await identifyCaller(req);
-    const needsPermission = access !== 'authenticated' && access !== 'signed_in';
-    if (needsPermission && !hasPermission(principal.role, access)) {
-      throw new PermissionDeniedError(`missing ${access}`);
+    const permission = requiredPermission(access);
+    if (permission && !hasPermission(principal.role, permission)) {
+      throw new PermissionDeniedError(`missing ${permission}`);
     }
     if (access === 'authenticated') adminOf(principal);
     if (reauth) await requireRecentReauth(req, principal);

@@ -1,6 +1,6 @@
 import type Joi from 'joi';
 import parse from 'joi-to-json';
-import { fullPath, type RouteDefinition, type RouteGroup } from './route-definition';
+import { fullPath, requiredPermission, type RouteDefinition, type RouteGroup } from './route-definition';
 
 /** Builds the OpenAPI 3.1 document from the same route declarations the router is built from. */
 
@@ -51,7 +51,7 @@ function responses(route: RouteDefinition): Record<string, unknown> {
   }
   if (route.access !== 'public') {
     result['401'] ??= errorResponse('Invalid or expired token');
-    if (route.access !== 'authenticated' && route.access !== 'signed_in') result['403'] ??= errorResponse('Insufficient permissions');
+    if (requiredPermission(route.access)) result['403'] ??= errorResponse('Insufficient permissions');
     if (route.reauth) result['403'] ??= errorResponse(REAUTH_REQUIRED);
   }
   result['429'] ??= errorResponse('Too many requests');
@@ -70,7 +70,8 @@ function operation(route: RouteDefinition): Operation {
   };
   if (route.access !== 'public') {
     op.security = [{ bearerAuth: [] }, { cookieAuth: [] }, { apiKeyAuth: [] }];
-    if (route.access !== 'authenticated' && route.access !== 'signed_in') op['x-permission'] = route.access;
+    const permission = requiredPermission(route.access);
+    if (permission) op['x-permission'] = permission;
     if (route.reauth) op['x-reauth'] = true;
   }
   if (route.request?.body) {

@@ -14,6 +14,10 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  */
 export type Access = 'public' | 'authenticated' | 'signed_in' | Permission;
 
+/** The permission an access level asks of the caller's role, if it asks for one. */
+export const requiredPermission = (access: Access): Permission | null =>
+  access === 'public' || access === 'authenticated' || access === 'signed_in' ? null : access;
+
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: Joi.Schema;

@@ -99,7 +99,7 @@ export class BroadcastService {
       return { broadcastId: broadcast!.id, rows: rows.map((row) => row.id) };
     });
     // After the commit; a job not added is the sweep's.
-    for (const id of ids.rows) await this.notificationDispatcher.dispatchOrLeave(id, sendAt);
+    await this.notificationDispatcher.dispatchManyOrLeave(ids.rows, sendAt);
     return this.progress(ids.broadcastId);
   }
 

@@ -3,6 +3,8 @@ import { jobId } from '../../infrastructure/queues/queue-names';
 import type { Logger } from '../../infrastructure/logger';
 
 export const DELIVER_JOB = 'deliver';
+/** Jobs per Redis round trip when many rows are dispatched at once (a broadcast). */
+const MAX_JOBS_PER_ADD = 500;
 export const notificationJobId = (notificationId: string): string => jobId('notification', notificationId);
 
 /**
@@ -21,8 +23,27 @@ export class NotificationDispatcher {
   }
 
   async dispatch(notificationId: string, sendAt: Date | null = null, now = Date.now()): Promise<void> {
+    const { data, options } = this.jobOf(notificationId, sendAt, now);
+    await this.jobQueues.add('notifications', DELIVER_JOB, data, options);
+  }
+
+  /** dispatchOrLeave for many rows of one send time, MAX_JOBS_PER_ADD jobs per round trip. */
+  async dispatchManyOrLeave(notificationIds: readonly string[], sendAt: Date | null = null): Promise<void> {
+    const now = Date.now();
+    for (let start = 0; start < notificationIds.length; start += MAX_JOBS_PER_ADD) {
+      const chunk = notificationIds.slice(start, start + MAX_JOBS_PER_ADD);
+      try {
+        await this.jobQueues.addBulk('notifications', chunk.map((id) => ({ name: DELIVER_JOB, ...this.jobOf(id, sendAt, now) })));
+      } catch (error) {
+        this.logger.warn('notification jobs not added; their pending rows remain for the sweep', { notifications: notificationIds.length - start, error });
+        return;
+      }
+    }
+  }
+
+  private jobOf(notificationId: string, sendAt: Date | null, now: number) {
     const delay = sendAt ? Math.max(0, sendAt.getTime() - now) : 0;
-    await this.jobQueues.add('notifications', DELIVER_JOB, { notificationId }, { jobId: notificationJobId(notificationId), delay });
+    return { data: { notificationId }, options: { jobId: notificationJobId(notificationId), delay } };
   }
 
   /** After the row's commit; if Redis is away the pending row stays and the sweep queues it. */

@@ -195,4 +195,22 @@ describe('notification delivery (the deliver job, in-process)', () => {
     await dispatcher.dispatchOrLeave('00000000-0000-4000-8000-000000000009');
     expect(JSON.stringify(warnings)).to.contain('its pending row remains for the sweep').and.contain('00000000-0000-4000-8000-000000000009');
   });
+
+  it('when many rows are dispatched at once (a broadcast), then their jobs go in bulk, and an add Redis refuses leaves the rest for the sweep', async () => {
+    const ids = Array.from({ length: 1100 }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
+    const bulks: number[] = [];
+    const warnings: unknown[] = [];
+    const dispatcher = new NotificationDispatcher({
+      jobQueues: {
+        addBulk: (_queue: string, jobs: unknown[]) => {
+          bulks.push(jobs.length);
+          return bulks.length < 3 ? Promise.resolve() : Promise.reject(new ServiceUnavailableError('queue'));
+        },
+      } as unknown as JobQueues,
+      logger: { warn: (...args: unknown[]) => warnings.push(args) } as unknown as Logger,
+    });
+    await dispatcher.dispatchManyOrLeave(ids, null);
+    expect(bulks).to.deep.equal([500, 500, 100]);
+    expect(JSON.stringify(warnings)).to.contain('their pending rows remain for the sweep').and.contain('"notifications":100');
+  });
 });
