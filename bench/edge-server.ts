@@ -35,8 +35,7 @@ async function bare(): Promise<number> {
   app.get('/api/v1/auth/me', async (req, res) => {
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '';
     const claims = tokens.verifyAccessToken(token);
-    const state = await principals.load(claims.adminId, claims.sessionId);
-    const admin = state?.is_active && state.session_live ? await admins.findById(claims.adminId) : undefined;
+    const admin = (await principals.liveRole(claims.adminId, claims.sessionId)) ? await admins.findById(claims.adminId) : undefined;
     if (!admin) {
       res.status(401).json({ detail: 'Invalid or expired token' });
       return;

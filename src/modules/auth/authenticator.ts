@@ -64,9 +64,9 @@ export class Authenticator implements RequestAuthenticator {
 
   private async liveToken(token: string, via: AdminPrincipal['via']): Promise<{ principal: AdminPrincipal; expiresAt: number }> {
     const claims = this.tokenService.verifyAccessToken(token);
-    const state = await this.principalRepository.load(claims.adminId, claims.sessionId);
-    if (!state || !state.is_active || !state.session_live) throw new InvalidTokenError('session ended or account inactive');
-    return { principal: { kind: 'admin', adminId: claims.adminId, role: state.role, sessionId: claims.sessionId, via }, expiresAt: claims.expiresAt };
+    const role = await this.principalRepository.liveRole(claims.adminId, claims.sessionId);
+    if (!role) throw new InvalidTokenError('session ended or account inactive');
+    return { principal: { kind: 'admin', adminId: claims.adminId, role, sessionId: claims.sessionId, via }, expiresAt: claims.expiresAt };
   }
 
   private credentials(req: Request): { token: string; via: AdminPrincipal['via'] } {

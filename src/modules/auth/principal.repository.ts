@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../shared/permissions';
 
-export interface PrincipalState {
+interface PrincipalState {
   role: Role;
   is_active: boolean;
   session_live: boolean;
@@ -18,7 +18,13 @@ export class PrincipalRepository {
     this.db = db;
   }
 
-  async load(adminId: string, sessionId: string): Promise<PrincipalState | undefined> {
+  /** The role the admin acts with now, or undefined once the account is inactive or the session ended. */
+  async liveRole(adminId: string, sessionId: string): Promise<Role | undefined> {
+    const state = await this.load(adminId, sessionId);
+    return state?.is_active && state.session_live ? state.role : undefined;
+  }
+
+  private async load(adminId: string, sessionId: string): Promise<PrincipalState | undefined> {
     const result = await this.db.raw<{ rows: PrincipalState[] }>(
       `select a.role, a.is_active,
               exists(select 1 from refresh_tokens r

@@ -157,12 +157,18 @@ export class LiveGateway {
     this.rechecking = true;
     const { logger } = this.container.cradle;
     const byPrincipal = new Map<string, LiveClient[]>();
-    for (const client of this.clients) byPrincipal.set(client.key, [...(byPrincipal.get(client.key) ?? []), client]);
+    for (const client of this.clients) {
+      const group = byPrincipal.get(client.key);
+      if (group) group.push(client);
+      else byPrincipal.set(client.key, [client]);
+    }
+    // One scope for the round, as one request would have.
+    const scope = this.container.createScope() as AppContainer;
     try {
       for (const group of byPrincipal.values()) {
         let role: Role | undefined;
         try {
-          role = await this.currentRole(group[0]!.ref);
+          role = await scope.cradle.livePrincipalCheck.currentRole(group[0]!.ref);
         } catch (error) {
           // The database away is no proof of revocation: keep the sockets, check again next round.
           logger.warn('live principal re-check failed', { principal: group[0]!.key, error });
@@ -176,6 +182,7 @@ export class LiveGateway {
       }
     } finally {
       this.rechecking = false;
+      await scope.dispose();
     }
   }
 

@@ -20,7 +20,6 @@ export class LivePrincipalCheck {
   /** The role the principal acts with now, or undefined when it may no longer act at all. */
   async currentRole(ref: LivePrincipalRef): Promise<Role | undefined> {
     if (ref.kind === 'api_key') return this.apiKeyRepository.liveRoleById(ref.apiKeyId);
-    const state = await this.principalRepository.load(ref.adminId, ref.sessionId);
-    return state?.is_active && state.session_live ? state.role : undefined;
+    return this.principalRepository.liveRole(ref.adminId, ref.sessionId);
   }
 }
