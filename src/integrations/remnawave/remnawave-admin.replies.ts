@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { panelConfigProfileSchema, type PanelConfigProfile } from './remnawave-infra.replies';
 
 /**
  * Replies of the Remnawave 3.4 admin commands the pass-through routes serve (config profiles,
@@ -11,19 +12,8 @@ const viewPosition = Joi.number().integer().required();
 const looseObject = (keys: Record<string, Joi.Schema>) => Joi.object(keys).unknown(true);
 const listOf = (member: string, item: Joi.Schema) => looseObject({ total: Joi.number().integer().min(0).required(), [member]: Joi.array().items(item).required() });
 
-const inbound = looseObject({
-  uuid,
-  profileUuid: uuid,
-  tag: Joi.string().required(),
-  type: Joi.string().required(),
-  network: Joi.string().allow(null).required(),
-  security: Joi.string().allow(null).required(),
-  port: Joi.number().allow(null).required(),
-});
-
-export const panelConfigProfile = looseObject({ uuid, name, viewPosition, inbounds: Joi.array().items(inbound).required() });
-/** The same profile with its Xray JSON: the reply of the config commands. */
-export const panelConfigProfileWithConfig = panelConfigProfile.keys({ config: Joi.object().unknown(true).required() });
+/** A config profile (remnawave-infra.replies) with its Xray JSON: the reply of the config commands. */
+export const panelConfigProfileWithConfig = panelConfigProfileSchema.keys({ config: Joi.object().unknown(true).required() });
 export const panelConfigProfileList = listOf('configProfiles', panelConfigProfileWithConfig);
 
 export const panelInternalSquad = looseObject({
@@ -102,23 +92,8 @@ export const panelUserUsage = looseObject({
     .required(),
 });
 
-/** What the presenters read, in the panel's names. */
-export interface PanelAdminInbound {
-  uuid: string;
-  profileUuid: string;
-  tag: string;
-  type: string;
-  network: string | null;
-  security: string | null;
-  port: number | null;
-}
-export interface PanelAdminConfigProfile {
-  uuid: string;
-  name: string;
-  viewPosition: number;
-  inbounds: PanelAdminInbound[];
-  config?: Record<string, unknown>;
-}
+/** What the presenters read, in the panel's names: the infra reply's profile, with its Xray JSON where asked. */
+export type PanelAdminConfigProfile = PanelConfigProfile & { config?: Record<string, unknown> };
 export interface PanelInternalSquad {
   uuid: string;
   name: string;

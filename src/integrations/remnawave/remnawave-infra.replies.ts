@@ -56,18 +56,16 @@ export interface PanelConfigProfile {
   inbounds: PanelInbound[];
 }
 
+export const panelConfigProfileSchema = Joi.object({
+  uuid: Joi.string().guid().required(),
+  name: Joi.string().required(),
+  viewPosition: Joi.number().integer().required(),
+  inbounds: Joi.array().items(panelInboundSchema).required(),
+}).unknown(true);
+
 export const panelConfigProfilesSchema = Joi.object({
   total: Joi.number().integer().min(0).required(),
-  configProfiles: Joi.array()
-    .items(
-      Joi.object({
-        uuid: Joi.string().guid().required(),
-        name: Joi.string().required(),
-        viewPosition: Joi.number().integer().required(),
-        inbounds: Joi.array().items(panelInboundSchema).required(),
-      }).unknown(true),
-    )
-    .required(),
+  configProfiles: Joi.array().items(panelConfigProfileSchema).required(),
 }).unknown(true);
 
 export const panelInboundsSchema = Joi.object({
