@@ -1,7 +1,7 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../src/config';
+import { createAppServer } from '../src/http/app-server';
 import { buildContainer } from '../src/container';
 import { AdminRepository, toAdminView } from '../src/modules/admins/admins.repository';
 import { PrincipalRepository } from '../src/modules/auth/principal.repository';
@@ -13,7 +13,7 @@ import { startServer } from '../src/server';
  * One server of the edge benchmark, in a child process of bench/edge.bench.ts (which runs
  * autocannon in its own process). `full`: the real API process (src/server.ts, every edge
  * middleware, rate limits on). `bare`: a bare Express 5 app doing the same domain work for the same
- * three routes, with none of the edge. Both read the configuration from the environment.
+ * three routes, with none of the edge, served the same way (src/http/app-server.ts). Both read the configuration from the environment.
  */
 async function bare(): Promise<number> {
   const config = loadConfig(process.env);
@@ -42,7 +42,7 @@ async function bare(): Promise<number> {
     }
     res.json(toAdminView(admin));
   });
-  const server = http.createServer(app);
+  const server = createAppServer(app);
   // A normal exit, so that --cpu-prof gets written.
   process.once('SIGTERM', () => process.exit(0));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

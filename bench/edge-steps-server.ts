@@ -1,10 +1,10 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asValue } from 'awilix';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config';
+import { createAppServer } from '../src/http/app-server';
 import { buildContainer } from '../src/container';
 import { accessLog } from '../src/http/access-log';
 import { corsMiddleware } from '../src/http/cors';
@@ -68,5 +68,5 @@ process.on('message', () => {
   process.send?.({ cpuMicros: usage.user + usage.system });
 });
 process.once('SIGTERM', () => process.exit(0));
-const server = http.createServer(app);
+const server = createAppServer(app);
 server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as AddressInfo).port }));

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { createApp } from './app';
 import { buildContainer, type AppContainer } from './container';
 import { loadConfigOrExit, type Config } from './config';
+import { createAppServer } from './http/app-server';
 import { answerClientError, MAX_HEADER_BYTES, MAX_HEADERS_COUNT } from './http/input-limits';
 import { waitUntilReady } from './infrastructure/redis/wait-until-ready';
 import { LiveGateway } from './modules/live/live-gateway';
@@ -27,7 +28,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Before the first request: otherwise the first unknown login would also pay for making the dummy hash.
   await container.cradle.passwordHasher.prepare();
   // The request line counts towards maxHeaderSize: this bounds the URL as well as the headers.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp(container));
+  const server = createAppServer(createApp(container), { maxHeaderSize: MAX_HEADER_BYTES });
   // Slow clients cannot hold sockets for ever; keep-alive stays shorter than typical proxies' own.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
