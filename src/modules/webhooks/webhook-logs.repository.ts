@@ -48,8 +48,24 @@ export interface WebhookLogFilters {
 
 const TABLE = 'webhook_logs';
 
-/** PostgreSQL's jsonb refuses U+0000 in strings, which JSON itself allows: drop it rather than fail the insert. */
-const toJsonb = (value: unknown): string => JSON.stringify(value, (_key, item: unknown) => (typeof item === 'string' ? item.replaceAll('\u0000', '') : item));
+/** Every string and key of a JSON value without U+0000. */
+const withoutNul = (value: unknown): unknown => {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '');
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key.replaceAll('\u0000', ''), withoutNul(item)]));
+  return value;
+};
+
+/**
+ * PostgreSQL's jsonb refuses U+0000 in strings and keys, which JSON itself allows: it is dropped
+ * rather than fail the insert. JSON.stringify writes U+0000 as the escape `\u0000`, so only a text
+ * containing that sequence (nearly never) pays for the walk.
+ */
+const toJsonb = (value: unknown): string => {
+  const text = JSON.stringify(value);
+  return text.includes('\\u0000') ? JSON.stringify(withoutNul(value)) : text;
+};
+
 const LISTED_COLUMNS = ['id', 'source', 'event_type', 'dedupe_key', 'payload', 'is_valid', 'status', 'attempts', 'error_message', 'processed_at', 'created_at', 'updated_at'];
 
 export class WebhookLogRepository {
