@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../src/config';
@@ -13,9 +14,12 @@ import { startServer } from '../src/server';
  * One server of the edge benchmark, in a child process of bench/edge.bench.ts (which runs
  * autocannon in its own process). `full`: the real API process (src/server.ts, every edge
  * middleware, rate limits on). `bare`: a bare Express 5 app doing the same domain work for the same
- * three routes, with none of the edge, served the same way (src/http/app-server.ts). Both read the configuration from the environment.
+ * three routes, with none of the edge: `bare` as Express serves it (http.createServer(app), the
+ * benchmark's reference), `served` through the API's own server (src/http/app-server.ts, which
+ * spares Express its per-request prototype swap), so that full/served shows what the edge
+ * middleware itself costs. All read the configuration from the environment.
  */
-async function bare(): Promise<number> {
+async function bare(served: boolean): Promise<number> {
   const config = loadConfig(process.env);
   // The container only supplies the same knex pool the API uses; no request goes through it.
   const { db } = buildContainer(config).cradle;
@@ -42,7 +46,7 @@ async function bare(): Promise<number> {
     }
     res.json(toAdminView(admin));
   });
-  const server = createAppServer(app);
+  const server = served ? createAppServer(app) : http.createServer(app);
   // A normal exit, so that --cpu-prof gets written.
   process.once('SIGTERM', () => process.exit(0));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,7 +73,7 @@ process.on('message', () => {
 });
 
 const mode = process.argv[2];
-(mode === 'bare' ? bare() : full()).then(
+(mode === 'full' ? full() : bare(mode === 'served')).then(
   (port) => process.send?.({ port }),
   (error: unknown) => {
     console.error(`${mode} server failed:`, error);
