@@ -23,6 +23,20 @@ const clip = (value: string | undefined, max: number): string | null => (value =
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Deeper than either sender nests its updates by far. JSON.parse takes any depth, but
+ * JSON.stringify (on the way to the row) and jsonb both give up a few thousand levels down, which
+ * would make a signed body a 500.
+ */
+const MAX_BODY_DEPTH = 64;
+
+/** Whether a parsed JSON value nests objects or arrays deeper than `levels`; never walks deeper itself. */
+function nestsDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((child) => nestsDeeperThan(child, levels - 1));
+}
+
 /** Whether every string (and key) in a parsed JSON value is well-formed Unicode. */
 function isWellFormedText(value: unknown): boolean {
   if (typeof value === 'string') return !LONE_SURROGATE.test(value);
@@ -77,6 +91,8 @@ export class WebhookIntakeService {
     try {
       const text = rawBody.toString('utf8');
       body = JSON.parse(text);
+      // First: the surrogate walk below recurses as deep as the body goes.
+      if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw new Error('nested too deeply');
       // JSON may escape half a surrogate pair ("\ud800"), which PostgreSQL's jsonb refuses to store.
       // Only an escape can make one (invalid UTF-8 bytes decode to U+FFFD), so the walk is skipped
       // for the bodies (nearly all) without a surrogate escape in their text.

@@ -94,6 +94,17 @@ describe('webhook intake: POST /webhooks/cryptobot and /webhooks/remnawave', fun
     expect((await postCryptoPay(t.http, '{"update_type":"x","payload":{"t":"\\ud83d\\ude00"}}')).status, 'a whole pair is fine').to.equal(200);
   });
 
+  it('when a signed body nests deeper than any sender does (too deep to serialise or store), then 400 like any malformed body, never a 500', async () => {
+    const deep = `{"update_type":"invoice_paid","payload":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const res = await postCryptoPay(t.http, deep);
+    expect(res.status).to.equal(400);
+    expect(res.body).to.deep.equal({ detail: 'Malformed JSON body' });
+    const [row] = await webhookRows(t.container);
+    expect(row).to.include({ is_valid: true, status: 'ignored', error_message: 'Malformed JSON body', payload: null });
+    const nested = `{"update_type":"x","payload":${'{"a":'.repeat(30)}1${'}'.repeat(30)}}`;
+    expect((await postCryptoPay(t.http, nested)).status, 'an ordinary depth is fine').to.equal(200);
+  });
+
   it('when a signed update is of a type not acted on, then 200, logged as ignored, nothing queued', async () => {
     const raw = JSON.stringify({ update_id: 5, update_type: 'invoice_expired', payload: { invoice_id: 77, text: 'a\u0000b', 'key\u0000': ['c\u0000'] } });
     expect((await postCryptoPay(t.http, raw)).status).to.equal(200);
