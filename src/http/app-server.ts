@@ -11,11 +11,11 @@ type ConstructorFunction = (this: object, ...args: unknown[]) => void;
  *
  * Express gives every request and response the app's prototypes with Object.setPrototypeOf as it
  * enters the app. Changing an object's prototype makes V8 migrate its hidden class and leaves the
- * property accesses of everything downstream megamorphic: on these machines it was most of a
- * bare Express app's CPU per request (docs/PERFORMANCE.md, "Express's per-request prototype swap"). When the object
- * already has that prototype V8 has nothing to change, so the same call costs nothing. Express
- * itself is unchanged: a sub-app, or a request that reached the app some other way, still gets
- * its prototype set as before.
+ * property accesses of everything downstream megamorphic: on these machines it was most of a bare
+ * Express app's CPU per request (docs/PERFORMANCE.md, "Express's per-request prototype swap").
+ * When the object already has that prototype V8 has nothing to change, so the same call costs
+ * nothing. Express itself is unchanged: a sub-app, or a request that reached the app some other
+ * way, still gets its prototype set as before.
  */
 export function createAppServer(app: Express, options: http.ServerOptions = {}): http.Server {
   // Plain constructor functions, as Node's own are, so that `prototype` is exactly the app's object.
